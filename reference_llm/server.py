@@ -82,9 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._check_route_and_auth()
             prompt, n, stop, stream = parse_completion_request(self._read_body())
             if self.server.error_status is not None:
-                raise RequestError(
-                    self.server.error_status, "server_error", "the service is down"
-                )
+                raise RequestError(self.server.error_status, "server_error", "the service is down")
         except RequestError as exc:
             return self._send_error(exc)
         text = truncate_at_stop(prompt[:n], stop)
@@ -203,9 +201,7 @@ class EchoServer(ThreadingHTTPServer):
 
     def start(self) -> EchoServer:
         """Serve from a daemon thread and return ``self``."""
-        self._thread = threading.Thread(
-            target=self.serve_forever, name="echo-server", daemon=True
-        )
+        self._thread = threading.Thread(target=self.serve_forever, name="echo-server", daemon=True)
         self._thread.start()
         return self
 
@@ -230,9 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    parser.add_argument(
-        "--latency", type=float, default=0.0, help="seconds to wait per answer"
-    )
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait per answer")
     parser.add_argument("--verbose", action="store_true", help="log each request")
     args = parser.parse_args(argv)
     api_key = os.environ.get(API_KEY_ENV, "")
@@ -244,9 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             api_key, args.host, args.port, latency_s=args.latency, verbose=args.verbose
         )
     except OSError as exc:
-        print(
-            f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
-        )
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     print(f"echo service listening on {server.url}", flush=True)
     try:

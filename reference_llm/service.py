@@ -22,10 +22,7 @@ from reference_llm.server import API_KEY_ENV, MODEL_NAME
 
 BASE_URL_ENV = "ECHO_SERVICE_BASE_URL"
 DEFAULT_BASE_URL = "http://127.0.0.1:8765"
-API_DOCS_URL = (
-    "https://github.com/pytest-llm-compliance/pytest-llm-compliance"
-    "#the-echo-service-api"
-)
+API_DOCS_URL = "https://github.com/pytest-llm-compliance/pytest-llm-compliance#the-echo-service-api"
 
 
 class EchoServiceError(RuntimeError):
@@ -72,9 +69,7 @@ class EchoServiceLLM(LLM):
     )
     """The service's API key; read from ``ECHO_SERVICE_API_KEY`` if not given."""
 
-    base_url: str = Field(
-        default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL)
-    )
+    base_url: str = Field(default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL))
     """The service's address; read from ``ECHO_SERVICE_BASE_URL`` if not given."""
 
     timeout: float = Field(default=10.0, gt=0)
@@ -83,9 +78,7 @@ class EchoServiceLLM(LLM):
     model_name: str = MODEL_NAME
     """The name reported to tracing and cost tools, such as LangSmith."""
 
-    _ssl_context: ssl.SSLContext = PrivateAttr(
-        default_factory=ssl.create_default_context
-    )
+    _ssl_context: ssl.SSLContext = PrivateAttr(default_factory=ssl.create_default_context)
 
     @property
     def _llm_type(self) -> str:
@@ -110,9 +103,7 @@ class EchoServiceLLM(LLM):
             "headers": {"Authorization": f"Bearer {self.api_key.get_secret_value()}"},
         }
 
-    def _payload(
-        self, prompt: str, stop: list[str] | None, stream: bool
-    ) -> dict[str, Any]:
+    def _payload(self, prompt: str, stop: list[str] | None, stream: bool) -> dict[str, Any]:
         return {"prompt": prompt, "n": self.n, "stop": stop, "stream": stream}
 
     def _call(
@@ -138,9 +129,7 @@ class EchoServiceLLM(LLM):
             EchoServiceError: The service is unreachable, slow, or refused.
         """
         with _service_errors(self), httpx.Client(**self._client_options()) as client:
-            response = client.post(
-                "/v1/completions", json=self._payload(prompt, stop, False)
-            )
+            response = client.post("/v1/completions", json=self._payload(prompt, stop, False))
             _raise_for_status(response, response.read())
             return str(response.json()["text"])
 
@@ -213,9 +202,7 @@ class EchoServiceLLM(LLM):
                 httpx.AsyncClient(**self._client_options()) as client,
                 client.stream("POST", "/v1/completions", json=payload) as response,
             ):
-                _raise_for_status(
-                    response, await response.aread() if response.is_error else b""
-                )
+                _raise_for_status(response, await response.aread() if response.is_error else b"")
                 async for line in response.aiter_lines():
                     text = _event_text(line)
                     if text is None:
@@ -243,12 +230,9 @@ def _raise_for_status(response: httpx.Response, body: bytes) -> None:
         message = body[:200].decode(errors="replace")
     if response.status_code == 401:
         raise EchoServiceError(
-            f"the echo service rejected the API key (HTTP 401: {message}); "
-            f"check {API_KEY_ENV}"
+            f"the echo service rejected the API key (HTTP 401: {message}); check {API_KEY_ENV}"
         )
-    raise EchoServiceError(
-        f"the echo service answered HTTP {response.status_code}: {message}"
-    )
+    raise EchoServiceError(f"the echo service answered HTTP {response.status_code}: {message}")
 
 
 @contextmanager
@@ -263,6 +247,5 @@ def _service_errors(llm: EchoServiceLLM) -> Iterator[None]:
         ) from exc
     except httpx.TransportError as exc:
         raise EchoServiceError(
-            f"cannot reach the echo service at {llm.base_url}: "
-            f"{type(exc).__name__}: {exc}"
+            f"cannot reach the echo service at {llm.base_url}: {type(exc).__name__}: {exc}"
         ) from exc

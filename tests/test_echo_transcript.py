@@ -43,15 +43,10 @@ def test_stream_yields_one_character_per_chunk(make_llm):
 @pytest.mark.parametrize("version", ["v1", "v2"])
 @pytest.mark.filterwarnings("ignore:astream_events version='v1' is deprecated")
 async def test_astream_events_over_a_prompt_chain(make_llm, version):
-    prompt = ChatPromptTemplate.from_messages(
-        [("system", "you are a bot"), ("human", "{input}")]
-    )
+    prompt = ChatPromptTemplate.from_messages([("system", "you are a bot"), ("human", "{input}")])
     chain = prompt | make_llm(7)
     events = [
-        event
-        async for event in chain.astream_events(
-            {"input": "hello there!"}, version=version
-        )
+        event async for event in chain.astream_events({"input": "hello there!"}, version=version)
     ]
     kinds = [event["event"] for event in events]
     assert kinds[:4] == [
@@ -60,9 +55,7 @@ async def test_astream_events_over_a_prompt_chain(make_llm, version):
         "on_prompt_end",
         "on_llm_start",
     ]
-    assert events[3]["data"]["input"]["prompts"] == [
-        "System: you are a bot\nHuman: hello there!"
-    ]
+    assert events[3]["data"]["input"]["prompts"] == ["System: you are a bot\nHuman: hello there!"]
     streamed = [e for e in events if e["event"] in ("on_llm_stream", "on_chain_stream")]
     assert [e["event"] for e in streamed[:4]] == [
         "on_llm_stream",
@@ -73,9 +66,7 @@ async def test_astream_events_over_a_prompt_chain(make_llm, version):
     llm_chunks = [e["data"]["chunk"] for e in streamed if e["event"] == "on_llm_stream"]
     texts = [getattr(chunk, "text", chunk) for chunk in llm_chunks]
     assert texts == list("System:")
-    chain_chunks = [
-        e["data"]["chunk"] for e in streamed if e["event"] == "on_chain_stream"
-    ]
+    chain_chunks = [e["data"]["chunk"] for e in streamed if e["event"] == "on_chain_stream"]
     assert chain_chunks == list("System:")
     assert kinds.index("on_llm_end") > kinds.index("on_llm_stream")
 

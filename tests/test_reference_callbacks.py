@@ -21,9 +21,7 @@ class AsyncTrace(AsyncCallbackHandler):
     def __init__(self, trace: list[tuple[str, str]]) -> None:
         self.trace = trace
 
-    async def on_llm_new_token(
-        self, token: str, *, chunk: Any = None, **kwargs: Any
-    ) -> None:
+    async def on_llm_new_token(self, token: str, *, chunk: Any = None, **kwargs: Any) -> None:
         assert chunk is not None
         assert chunk.text == token
         self.trace.append(("token", token))

@@ -67,9 +67,7 @@ async def test_slow_service_times_out_with_a_clear_error():
 
 
 async def test_server_errors_carry_the_status_and_message():
-    with EchoServer(
-        api_key=SERVICE_KEY, error_status=HTTPStatus.SERVICE_UNAVAILABLE
-    ) as down:
+    with EchoServer(api_key=SERVICE_KEY, error_status=HTTPStatus.SERVICE_UNAVAILABLE) as down:
         llm = client_for(down)
         with pytest.raises(EchoServiceError, match="HTTP 503: the service is down"):
             llm.invoke("hello")
@@ -102,9 +100,7 @@ def test_key_appears_on_no_surface(echo_server, caplog):
     with pytest.raises(EchoServiceError) as caught:
         client_for(echo_server, key=WRONG_KEY).invoke("hello")
     surfaces["error"] = str(caught.value)
-    assert "httpx" in caplog.text, (
-        "DEBUG logs were not captured, so nothing was checked"
-    )
+    assert "httpx" in caplog.text, "DEBUG logs were not captured, so nothing was checked"
     for surface, text in surfaces.items():
         assert SERVICE_KEY not in text, surface
         assert WRONG_KEY not in text, surface
@@ -122,9 +118,7 @@ def test_key_appears_on_no_surface(echo_server, caplog):
         (b'{"prompt": "x", "n": 1, "stream": "yes"}', 400, "'stream' must be"),
     ],
 )
-def test_server_rejects_bad_requests_with_json_errors(
-    echo_server, body, status, message
-):
+def test_server_rejects_bad_requests_with_json_errors(echo_server, body, status, message):
     response = httpx.post(
         f"{echo_server.url}/v1/completions",
         content=body,

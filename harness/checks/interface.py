@@ -1,0 +1,228 @@
+"""``interface.*``: the methods the guide's tables require, with their shapes."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from typing import Any
+
+from harness.checks._text import excerpt
+from harness.introspect import defined_by_user
+from harness.observe import Observations
+from harness.outcomes import Verdict, fail, passed
+from harness.registry import check
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>|0x[0-9a-f]{6,}")
+
+
+@check(
+    "interface.llm_type",
+    rule="`_llm_type` is a property returning a non-empty `str`",
+    source="Implementation: required methods table",
+    fix='''
+@property
+def _llm_type(self) -> str:
+    """Name of this kind of model, used for logging."""
+    return "my-provider"
+''',
+)
+def llm_type(obs: Observations) -> Verdict:
+    """The model's type name is a non-empty string, from a property."""
+    member = inspect.getattr_static(obs.facts.cls, "_llm_type")
+    if not isinstance(member, property):
+        raise fail(
+            "_llm_type is not a property",
+            expected="`_llm_type` defined with @property",
+            observed=f"a {type(member).__name__}",
+            cause="@property is missing above `def _llm_type`",
+            method="_llm_type",
+        )
+    try:
+        value = obs.llm._llm_type
+    except Exception as exc:
+        raise fail(
+            "_llm_type raised",
+            expected="a non-empty str",
+            observed=f"{type(exc).__name__}: {exc}",
+            method="_llm_type",
+        ) from None
+    if not isinstance(value, str) or not value.strip():
+        raise fail(
+            "_llm_type is not a non-empty str",
+            expected="a non-empty str",
+            observed=excerpt(value),
+            method="_llm_type",
+        )
+    return passed(f"_llm_type is {value!r}")
+
+
+@check(
+    "interface.identifying_params",
+    rule=(
+        "`_identifying_params` is a property returning JSON-serialisable values; "
+        "`str(model)` shows them; identical configurations give identical params"
+    ),
+    source="Implementation: optional methods table",
+    fix='''
+@property
+def _identifying_params(self) -> dict[str, Any]:
+    """The settings that change what this model returns."""
+    # plain values only: no clients, no objects, never a secret
+    return {"model_name": self.model_name, "temperature": self.temperature}
+''',
+)
+def identifying_params(obs: Observations) -> Verdict:
+    """The params identify the model, print well, and make LangChain's cache hit."""
+    cls = obs.facts.cls
+    if not isinstance(inspect.getattr_static(cls, "_identifying_params"), property):
+        raise fail(
+            "_identifying_params is not a property",
+            expected="`_identifying_params` defined with @property",
+            observed="a plain attribute or method",
+            method="_identifying_params",
+        )
+    params = _params_of(obs.llm)
+    try:
+        encoded = json.dumps(dict(params), sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise fail(
+            "_identifying_params holds values that are not JSON-serialisable",
+            expected="str, int, float, bool, None, lists and dicts",
+            observed=f"{excerpt(params)}: {exc}",
+            cause="a client, model object or other Python object is returned",
+            method="_identifying_params",
+        ) from None
+    if OBJECT_REPR.search(encoded):
+        raise fail(
+            "_identifying_params holds an object's repr or address",
+            expected="values that are the same for identically configured instances",
+            observed=excerpt(params),
+            cause="an object was converted to text with str() or repr()",
+            method="_identifying_params",
+        )
+    twin = _params_of(obs.target.build())
+    if json.dumps(dict(twin), sort_keys=True, default=repr) != encoded:
+        raise fail(
+            "two identically configured instances give different params",
+            expected=excerpt(params),
+            observed=excerpt(twin),
+            cause="a per-instance value (id, timestamp, client) is in the params, "
+            "so LangChain's LLM cache never hits across instances",
+            method="_identifying_params",
+        )
+    shown = ANSI.sub("", str(obs.llm))
+    wanted = f"{cls.__name__}\nParams: {params}"
+    if shown != wanted:
+        raise fail(
+            "str(model) does not show the class name and the params",
+            expected=excerpt(wanted),
+            observed=excerpt(shown),
+            cause="__str__ is overridden",
+            method="__str__",
+        )
+    origin = "overridden" if defined_by_user(cls, "_identifying_params") else "inherited"
+    return passed(f"{origin} _identifying_params {encoded} is stable and printable")
+
+
+def _params_of(llm: Any) -> Any:
+    try:
+        params = llm._identifying_params
+    except Exception as exc:
+        raise fail(
+            "_identifying_params raised",
+            expected="a dict",
+            observed=f"{type(exc).__name__}: {exc}",
+            method="_identifying_params",
+        ) from None
+    if not isinstance(params, dict):
+        raise fail(
+            "_identifying_params is not a dict",
+            expected="a dict",
+            observed=excerpt(params),
+            method="_identifying_params",
+        )
+    return params
+
+
+SIGNATURE_FIX = """
+def _call(
+    self,
+    prompt: str,
+    stop: list[str] | None = None,
+    run_manager: CallbackManagerForLLMRun | None = None,
+    **kwargs: Any,
+) -> str: ...
+
+async def _acall(self, prompt, stop=None, run_manager=None, **kwargs) -> str: ...
+def _stream(
+    self, prompt, stop=None, run_manager=None, **kwargs
+) -> Iterator[GenerationChunk]:
+    yield ...
+async def _astream(
+    self, prompt, stop=None, run_manager=None, **kwargs
+) -> AsyncIterator[GenerationChunk]:
+    yield ...
+"""
+KINDS = {
+    "_call": ("a plain function", lambda f: not inspect.iscoroutinefunction(f)),
+    "_acall": ("a coroutine function (async def)", inspect.iscoroutinefunction),
+    "_stream": ("a generator function (def with yield)", inspect.isgeneratorfunction),
+    "_astream": (
+        "an async generator function (async def with yield)",
+        inspect.isasyncgenfunction,
+    ),
+}
+
+
+@check(
+    "interface.signatures",
+    rule=(
+        "`_call` and every overridden `_acall`, `_stream`, `_astream` accept "
+        "`prompt`, `stop`, `run_manager`, `**kwargs`, and are of the right kind"
+    ),
+    source="Implementation: methods tables",
+    fix=SIGNATURE_FIX,
+)
+def signatures(obs: Observations) -> Verdict:
+    """LangChain calls ``m(prompt, stop=..., run_manager=..., **kwargs)``.
+
+    The prompt is passed by position, so only its position matters, not its name.
+    """
+    cls = obs.facts.cls
+    checked = []
+    for name, (kind, is_kind) in KINDS.items():
+        if not defined_by_user(cls, name):
+            continue
+        function = inspect.unwrap(getattr(cls, name))
+        problems = _signature_problems(function)
+        if not is_kind(function):
+            problems.append(f"it is not {kind}")
+        if problems:
+            raise fail(
+                f"{name} has the wrong signature",
+                expected="(self, prompt, stop=None, run_manager=None, **kwargs), " + kind,
+                observed=f"{name}{inspect.signature(function)}: {'; '.join(problems)}",
+                cause="LangChain passes stop, run_manager and provider kwargs by name",
+                method=name,
+            )
+        checked.append(name)
+    return passed(f"signatures of {', '.join(checked) or 'no method'} accept what LangChain passes")
+
+
+def _signature_problems(function: Any) -> list[str]:
+    parameters = list(inspect.signature(function).parameters.values())[1:]
+    problems = []
+    positional = (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    )
+    if not parameters or parameters[0].kind not in positional:
+        problems.append("no positional prompt parameter")
+    names = {p.name for p in parameters if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
+    has_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+    problems += [f"no {name!r} parameter" for name in ("stop", "run_manager") if name not in names]
+    if not has_kwargs:
+        problems.append("no **kwargs")
+    return problems

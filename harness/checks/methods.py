@@ -1,0 +1,214 @@
+"""``methods.*``: the guide's "Tests" (invoke, ainvoke, batch, abatch, stream, astream)."""
+
+from __future__ import annotations
+
+from harness.checks._text import excerpt
+from harness.observe import INPUTS, Call, Observations
+from harness.outcomes import Verdict, fail, passed
+from harness.registry import check
+
+INVOKE_FIX = """
+# invoke/ainvoke convert a str, a PromptValue or a list of messages into the
+# prompt string and call _call/_acall, which must return a str:
+def _call(self, prompt: str, stop=None, run_manager=None, **kwargs: Any) -> str:
+    return self._client.complete(prompt, stop=stop)["text"]   # a str, not a dict
+"""
+BATCH_FIX = """
+# Do not override batch/abatch unless the provider has a batch API; if you do,
+# return one str per input, in input order:
+def batch(self, inputs, config=None, **kwargs) -> list[str]:
+    return [self.invoke(i, config, **kwargs) for i in inputs]
+"""
+STREAM_FIX = """
+def _stream(self, prompt, stop=None, run_manager=None, **kwargs) -> Iterator[GenerationChunk]:
+    for piece in self._client.stream(prompt, stop=stop):
+        chunk = GenerationChunk(text=piece)          # text is a str
+        if run_manager:
+            run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+        yield chunk
+"""
+
+
+def _method_of(label: str) -> str:
+    return "_acall" if label.startswith("a") else "_call"
+
+
+def _require_text(call: Call) -> str:
+    """The call's output, which must be a str; otherwise fail."""
+    if not call.ok:
+        raise fail(
+            f"{call.label} raised",
+            expected="a str",
+            observed=call.raised,
+            cause="the model's code raised on this input",
+            method=_method_of(call.label),
+        )
+    if not isinstance(call.output, str):
+        raise fail(
+            f"{call.label} did not return a str",
+            expected="a str",
+            observed=excerpt(call.output),
+            cause="_call/_acall returns something else than the text",
+            method=_method_of(call.label),
+        )
+    return call.output
+
+
+def _invoke_verdict(calls: dict[str, Call]) -> Verdict:
+    for call in calls.values():
+        _require_text(call)
+    return passed(f"returned a str for each of: {', '.join(calls)}")
+
+
+@check(
+    "methods.invoke",
+    rule="`invoke` on a `str`, a `PromptValue` and a list of messages returns a `str`",
+    source='Tests: "invoke works"',
+    fix=INVOKE_FIX,
+)
+def invoke(obs: Observations) -> Verdict:
+    """``invoke`` accepts every input kind LangChain accepts."""
+    return _invoke_verdict(obs.invoke)
+
+
+@check(
+    "methods.ainvoke",
+    rule="`ainvoke` on a `str`, a `PromptValue` and a list of messages returns a `str`",
+    source='Tests: "ainvoke works"',
+    fix=INVOKE_FIX.replace("_call(self", "async def _acall(self"),
+)
+def ainvoke(obs: Observations) -> Verdict:
+    """``ainvoke`` accepts every input kind LangChain accepts."""
+    return _invoke_verdict(obs.ainvoke)
+
+
+def _batch_verdict(obs: Observations, call: Call, singles: dict[str, Call]) -> Verdict:
+    if not call.ok:
+        raise fail(
+            f"{call.label} raised",
+            expected=f"a list of {len(INPUTS)} str",
+            observed=call.raised,
+            method=_method_of(call.label),
+        )
+    output = call.output
+    if not isinstance(output, list) or len(output) != len(INPUTS):
+        raise fail(
+            f"{call.label} did not return one result per input",
+            expected=f"a list of {len(INPUTS)} str",
+            observed=excerpt(output),
+            cause="batch/abatch is overridden and drops or merges inputs",
+            method=call.label,
+        )
+    if not all(isinstance(item, str) for item in output):
+        raise fail(
+            f"{call.label} returned something else than str",
+            expected=f"a list of {len(INPUTS)} str",
+            observed=excerpt(output),
+            method=_method_of(call.label),
+        )
+    if obs.deterministic is not True or not all(
+        isinstance(single.output, str) for single in singles.values()
+    ):
+        why = (
+            "the model is not deterministic"
+            if obs.deterministic is False
+            else ("the single calls it is compared with failed")
+        )
+        return passed(
+            f"{call.label} returned {len(output)} str; their order was not compared because {why}"
+        )
+    expected = [single.output for single in singles.values()]
+    if output == expected:
+        return passed(f"{call.label} returned one str per input, in input order")
+    raise fail(
+        f"{call.label} results are not in input order",
+        expected=excerpt(expected),
+        observed=excerpt(output),
+        cause="results are collected as they complete, not by input position",
+        method=call.label,
+    )
+
+
+@check(
+    "methods.batch",
+    rule="`batch` of 3+ inputs returns one `str` per input, in input order",
+    source='Tests: "batch works"',
+    fix=BATCH_FIX,
+)
+def batch(obs: Observations) -> Verdict:
+    """``batch`` gives one result per input, ordered as ``invoke`` gives them."""
+    return _batch_verdict(obs, obs.batch, obs.invoke)
+
+
+@check(
+    "methods.abatch",
+    rule="`abatch` of 3+ inputs returns one `str` per input, in input order",
+    source="Tests",
+    fix=BATCH_FIX.replace("def batch", "async def abatch").replace(
+        "self.invoke(", "await self.ainvoke("
+    ),
+)
+def abatch(obs: Observations) -> Verdict:
+    """``abatch`` gives one result per input, ordered as ``ainvoke`` gives them."""
+    return _batch_verdict(obs, obs.abatch, obs.ainvoke)
+
+
+def _stream_verdict(obs: Observations, call: Call) -> Verdict:
+    method = "_astream" if call.label == "astream" else "_stream"
+    if not call.ok:
+        raise fail(
+            f"{call.label} raised",
+            expected="str chunks",
+            observed=call.raised,
+            method=method,
+        )
+    chunks = call.output
+    if not chunks or not all(isinstance(chunk, str) for chunk in chunks):
+        raise fail(
+            f"{call.label} did not yield str chunks",
+            expected="at least one str chunk",
+            observed=excerpt(chunks),
+            cause="the generator yields nothing, or chunks whose text is not a str",
+            method=method,
+        )
+    joined, single = "".join(chunks), obs.text_of("invoke")
+    if obs.deterministic is not True or single is None:
+        why = "invoke failed" if single is None else "the model is not deterministic"
+        return passed(
+            f"{call.label} yielded {len(chunks)} str chunk(s); not compared with invoke "
+            f"because {why}"
+        )
+    if joined != single:
+        raise fail(
+            f"{call.label} chunks do not join to invoke's result",
+            expected=excerpt(single),
+            observed=excerpt(joined),
+            cause="the streaming path computes the text differently from _call",
+            method=method,
+        )
+    return passed(f"{call.label} yielded {len(chunks)} chunk(s) joining to invoke's result")
+
+
+@check(
+    "methods.stream",
+    rule="`stream` yields at least one `str` chunk; joined, they equal `invoke`'s result",
+    source='Tests: "stream works"',
+    fix=STREAM_FIX,
+)
+def stream(obs: Observations) -> Verdict:
+    """``stream`` yields text that adds up to what ``invoke`` returns."""
+    return _stream_verdict(obs, obs.stream)
+
+
+@check(
+    "methods.astream",
+    rule="`astream` yields at least one `str` chunk; joined, they equal `invoke`'s result",
+    source="Tests",
+    fix=STREAM_FIX.replace("def _stream", "async def _astream")
+    .replace("Iterator", "AsyncIterator")
+    .replace("for piece", "async for piece")
+    .replace("run_manager.on_llm_new_token", "await run_manager.on_llm_new_token"),
+)
+def astream(obs: Observations) -> Verdict:
+    """``astream`` yields text that adds up to what ``invoke`` returns."""
+    return _stream_verdict(obs, obs.astream)

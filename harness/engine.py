@@ -1,0 +1,133 @@
+"""Run checks over a target's observations and turn verdicts into records."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from harness.observe import Observations
+from harness.outcomes import CheckFailed, CheckRecord, Outcome, Verdict
+from harness.registry import Check, catalog, select
+from harness.settings import Settings, SettingsError, merge
+from harness.targets import Target, TargetError, load_target
+
+REPORT_URL = "https://github.com/pytest-llm-compliance/pytest-llm-compliance/issues"
+
+
+def render_failure(check: Check, obs: Observations, failed: CheckFailed) -> str:
+    """The failure message: summary, expected, observed, cause, fix, where, link."""
+    failure = failed.failure
+    lines = [
+        failed.summary,
+        f"  expected: {failure.expected}",
+        f"  observed: {failure.observed}",
+    ]
+    if failure.cause:
+        lines.append(f"  likely cause: {failure.cause}")
+    lines.append(f"  fix: see `llm-compliance explain {check.id}` or {check.link}")
+    lines.append(f"  at: {obs.facts.location(failure.method)}")
+    return "\n".join(lines)
+
+
+def _harness_error(check: Check, exc: BaseException) -> Verdict:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {where.filename}:{where.lineno}" if where else ""
+    return Verdict(
+        Outcome.ERROR,
+        f"the harness itself failed while running {check.id}: "
+        f"{type(exc).__name__}: {exc}{at}. This is a bug of pytest-llm-compliance, "
+        f"not a verdict on the model; please report this issue at {REPORT_URL}",
+    )
+
+
+def apply_expectation(verdict: Verdict, reason: str | None) -> Verdict:
+    """Turn a declared expected failure into ``xfailed``, strictly.
+
+    A check declared to fail that passes is a failure: the declaration is stale.
+    """
+    if reason is None:
+        return verdict
+    if verdict.outcome is Outcome.FAILED:
+        return Verdict(Outcome.XFAILED, f"expected failure ({reason}): {verdict.message}")
+    if verdict.outcome is Outcome.PASSED:
+        return Verdict(
+            Outcome.FAILED,
+            f"declared as an expected failure ({reason}) but it passed: "
+            "remove it from the expected failures",
+        )
+    return verdict
+
+
+def run_check(check: Check, obs: Observations) -> CheckRecord:
+    """Run one check; the model's faults fail it, the harness's are ``error``.
+
+    ``TargetError`` (the target cannot be built) propagates to the caller.
+    """
+    started, calls_before = time.perf_counter(), obs.model_calls
+    try:
+        verdict = check.function(obs)
+    except CheckFailed as failed:
+        verdict = Verdict(Outcome.FAILED, render_failure(check, obs, failed))
+    except TargetError:
+        raise
+    except Exception as exc:
+        verdict = _harness_error(check, exc)
+    verdict = apply_expectation(verdict, obs.settings.xfail.get(check.id))
+    return CheckRecord(
+        id=check.id,
+        area=check.area,
+        target=obs.target.label,
+        outcome=verdict.outcome,
+        message=obs.redact(verdict.message),
+        duration_s=time.perf_counter() - started,
+        model_calls=obs.model_calls - calls_before,
+    )
+
+
+def check_llm(
+    target: str | type | Callable[..., Any],
+    params: Mapping[str, Any] | str | None = None,
+    *,
+    xfail: Mapping[str, str] | None = None,
+    stop_policy: str | None = None,
+    timeout: float | None = None,
+    stall_ms: float | None = None,
+    select_ids: Iterable[str] = (),
+    deselect_ids: Iterable[str] = (),
+) -> list[CheckRecord]:
+    """Run the checklist against ``target`` and return one record per check.
+
+    ``target`` is ``"package.module:Name"``, an LLM class or a zero-argument
+    factory; ``params`` (a dict or JSON text) build the class. Raises
+    ``TargetError`` or ``SettingsError`` with a one-line message on bad input.
+
+    Example:
+        .. code-block:: python
+
+            from harness import check_llm
+
+            for record in check_llm("reference_llm:EchoLLM", {"n": 64}):
+                print(record.id, record.outcome, record.headline)
+    """
+    values = {
+        "xfail": xfail,
+        "stop_policy": stop_policy,
+        "timeout": timeout,
+        "stall_ms": stall_ms,
+    }
+    settings = merge([("check_llm()", values)], catalog())
+    loaded = load_target(target, params, source="check_llm()")
+    try:
+        checks = select(select_ids, deselect_ids)
+    except KeyError as exc:
+        raise SettingsError(f"check_llm(): unknown check id or area {exc.args[0]!r}") from None
+    return run_checks(loaded, settings, checks)
+
+
+def run_checks(target: Target, settings: Settings, checks: Iterable[Check]) -> list[CheckRecord]:
+    """Run ``checks`` against one target, sharing its observations."""
+    obs = Observations(target, settings)
+    _ = obs.llm  # build it up front, so that a target error comes before any check
+    return [run_check(check, obs) for check in checks]

@@ -1,0 +1,252 @@
+"""Observations: each distinct model call the checks need, made once and cached.
+
+Checks never call the model. They read the attributes of ``Observations``;
+the first read makes the call, fully instrumented (one ordered trace of
+callbacks and receipts, logs, the model-call count, a time limit), and every
+later read gets the same record.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from langchain_core.messages import HumanMessage, SystemMessage, get_buffer_string
+from langchain_core.prompt_values import StringPromptValue
+from langchain_core.runnables import RunnableConfig
+
+from harness.introspect import Facts, read_facts
+from harness.recorders import (
+    CallCounter,
+    Event,
+    LogCapture,
+    TraceRecorder,
+    run_async_bounded,
+    run_bounded,
+)
+from harness.redact import Redactor
+from harness.settings import Settings
+from harness.targets import Target, one_line
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.llms import BaseLLM
+
+PROMPT = "The quick brown fox. Does it jump? (Yes!) Over the lazy dog, twice."
+PROMPT_2 = "Another prompt: pack my box with five dozen liquor jugs."
+MESSAGES = [
+    SystemMessage(content="You are a helpful bot."),
+    HumanMessage(content="Say something short."),
+]
+INPUTS: dict[str, Any] = {
+    "str": PROMPT,
+    "PromptValue": StringPromptValue(text=PROMPT_2),
+    "messages": MESSAGES,
+}
+"""The inputs of ``invoke`` and friends, by kind, each with a distinct prompt."""
+FORMATTED = {
+    "str": PROMPT,
+    "PromptValue": PROMPT_2,
+    "messages": get_buffer_string(MESSAGES),
+}
+"""The prompt string LangChain hands the model for each input."""
+
+Body = Callable[["BaseLLM", TraceRecorder, RunnableConfig], Any]
+AsyncBody = Callable[["BaseLLM", TraceRecorder, RunnableConfig], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One instrumented call: what it returned or raised, and what it fired."""
+
+    label: str
+    output: Any
+    error: BaseException | None
+    error_text: str
+    events: Sequence[Event]
+    payloads: Sequence[str]
+    logs: Sequence[str]
+    model_calls: int
+    duration_s: float
+
+    @property
+    def ok(self) -> bool:
+        """True when the call returned."""
+        return self.error is None
+
+    @property
+    def raised(self) -> str:
+        """The exception as one line, for messages."""
+        return one_line(self.error) if self.error else ""
+
+    def runs(self) -> dict[UUID | None, list[Event]]:
+        """The callback events of each LLM run, by run id, in order."""
+        runs: dict[UUID | None, list[Event]] = {}
+        for event in self.events:
+            if event.kind != "received":
+                runs.setdefault(event.run_id, []).append(event)
+        return runs
+
+    def kinds(self) -> list[str]:
+        """The kinds of the events in trace order, such as ``start``, ``token``."""
+        return [event.kind for event in self.events]
+
+
+def _consume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
+    chunks = []
+    for chunk in llm.stream(PROMPT, config=config):
+        recorder.received(chunk)
+        chunks.append(chunk)
+    return chunks
+
+
+async def _aconsume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
+    chunks = []
+    async for chunk in llm.astream(PROMPT, config=config):
+        recorder.received(chunk)
+        chunks.append(chunk)
+    return chunks
+
+
+def _invoker(value: Any) -> Body:
+    return lambda llm, _, config: llm.invoke(value, config=config)
+
+
+def _ainvoker(value: Any) -> AsyncBody:
+    return lambda llm, _, config: llm.ainvoke(value, config=config)
+
+
+class Observations:
+    """Everything the checks learn about one target, each call made once."""
+
+    def __init__(self, target: Target, settings: Settings) -> None:
+        self.target = target
+        self.settings = settings
+        self.counter = CallCounter()
+        self.redact = Redactor.from_environment()
+
+    @cached_property
+    def llm(self) -> BaseLLM:
+        """The model built with the user's params (``TargetError`` if it cannot be)."""
+        llm = self.target.build()
+        self.redact.add_model_secrets(llm)
+        return llm
+
+    @cached_property
+    def facts(self) -> Facts:
+        """Static facts about the model's class."""
+        return read_facts(self.llm)
+
+    @property
+    def model_calls(self) -> int:
+        """Calls into the model methods so far, across all observations."""
+        return self.counter.total
+
+    def record(self, label: str, body: Body) -> Call:
+        """Make one instrumented sync call."""
+        return self._record(label, lambda run: run_bounded(run, self.settings.timeout_s), body)
+
+    def record_async(self, label: str, body: AsyncBody) -> Call:
+        """Make one instrumented async call on a fresh event loop."""
+        return self._record(
+            label, lambda run: run_async_bounded(run, self.settings.timeout_s), body
+        )
+
+    def _record(self, label: str, runner: Callable[[Any], Any], body: Any) -> Call:
+        llm, recorder, logs = self.llm, TraceRecorder(), LogCapture()
+        config: RunnableConfig = {"callbacks": [recorder]}
+        before, started = self.counter.total, time.perf_counter()
+        with logs.installed(), self.counter.counting(type(llm)):
+            returned = runner(lambda: body(llm, recorder, config))
+        return Call(
+            label=label,
+            output=returned.value,
+            error=returned.error,
+            error_text=returned.error_text,
+            events=list(recorder.events),
+            payloads=list(recorder.payloads),
+            logs=list(logs.lines),
+            model_calls=self.counter.total - before,
+            duration_s=time.perf_counter() - started,
+        )
+
+    # --- the public methods, on each kind of input --------------------------
+
+    @cached_property
+    def invoke(self) -> dict[str, Call]:
+        """``invoke`` on a str, a PromptValue and a list of messages."""
+        return {kind: self.record(f"invoke({kind})", _invoker(v)) for kind, v in INPUTS.items()}
+
+    @cached_property
+    def ainvoke(self) -> dict[str, Call]:
+        """``ainvoke`` on the same three inputs."""
+        return {
+            kind: self.record_async(f"ainvoke({kind})", _ainvoker(v)) for kind, v in INPUTS.items()
+        }
+
+    @cached_property
+    def batch(self) -> Call:
+        """``batch`` of the three inputs, in the order of ``INPUTS``."""
+        return self.record("batch", lambda llm, _, cfg: llm.batch(list(INPUTS.values()), cfg))
+
+    @cached_property
+    def abatch(self) -> Call:
+        """``abatch`` of the three inputs."""
+        return self.record_async(
+            "abatch", lambda llm, _, cfg: llm.abatch(list(INPUTS.values()), cfg)
+        )
+
+    @cached_property
+    def stream(self) -> Call:
+        """``stream`` of the str prompt, every chunk's receipt in the trace."""
+        return self.record("stream", _consume)
+
+    @cached_property
+    def astream(self) -> Call:
+        """``astream`` of the str prompt, every chunk's receipt in the trace."""
+        return self.record_async("astream", _aconsume)
+
+    @property
+    def deterministic(self) -> bool | None:
+        """Whether identical calls gave identical text (None: unknown).
+
+        ``batch`` runs ``_call`` on the same three prompts as the three
+        ``invoke`` calls, so if the model is deterministic its results are
+        the invoke results, in some order; no extra call is spent on it.
+        """
+        singles = [call.output for call in self.invoke.values()]
+        batch = self.batch.output
+        texts = [*singles, *(batch if isinstance(batch, list) else [None])]
+        if not all(isinstance(text, str) for text in texts):
+            return None
+        return sorted(singles) == sorted(batch)
+
+    def text_of(self, path: str) -> str | None:
+        """The text a public path gave for ``PROMPT``, if it was valid.
+
+        ``invoke``/``ainvoke`` must return a str, ``stream``/``astream`` yield
+        str chunks. Other areas only judge valid paths, so that a broken path
+        fails its own ``methods.*`` check and nothing else.
+        """
+        calls: dict[str, Callable[[], Call]] = {
+            "invoke": lambda: self.invoke["str"],
+            "ainvoke": lambda: self.ainvoke["str"],
+            "stream": lambda: self.stream,
+            "astream": lambda: self.astream,
+        }
+        call = calls[path]()  # only the path asked for: each call costs money
+        if not call.ok:
+            return None
+        if path.endswith("stream"):
+            chunks = call.output
+            if not chunks or not all(isinstance(c, str) for c in chunks):
+                return None
+            joined = "".join(chunks)
+            reference = self.invoke["str"].output
+            if self.deterministic and joined != reference:
+                return None
+            return joined
+        return call.output if isinstance(call.output, str) else None

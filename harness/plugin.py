@@ -1,0 +1,232 @@
+"""The pytest plugin, registered through the ``pytest11`` entry point.
+
+It is loaded into every pytest session of an environment that has the package
+installed, so this module imports nothing heavy and adds nothing to sessions
+that check no LLM: LangChain is imported only once a target is configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.targets import Target
+
+PROPERTY_KEY = "llm_compliance"
+_targets_key = pytest.StashKey[list["Target"]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the command-line options and their ini twins."""
+    group = parser.getgroup("llm-compliance", "LangChain LLM compliance checks")
+    group.addoption(
+        "--llm",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="check this LLM class or factory (repeatable)",
+    )
+    group.addoption(
+        "--llm-params",
+        action="append",
+        default=[],
+        metavar="JSON",
+        help="params of the --llm of the same position, as a JSON object",
+    )
+    group.addoption(
+        "--llm-xfail",
+        action="append",
+        default=[],
+        metavar="ID=REASON",
+        help="declare an expected failure (repeatable); it fails if it passes",
+    )
+    group.addoption(
+        "--llm-stop-policy",
+        choices=["include", "exclude"],
+        default=None,
+        help="stop sequences are kept (include, the checklist) or cut",
+    )
+    group.addoption(
+        "--llm-timeout",
+        default=None,
+        metavar="SECONDS",
+        help="seconds one model call may take (default 30)",
+    )
+    group.addoption(
+        "--llm-stall-ms",
+        default=None,
+        metavar="MS",
+        help="event-loop stall tolerated by async.non_blocking (default 50)",
+    )
+    parser.addini(
+        "llm_compliance_targets",
+        type="linelist",
+        default=[],
+        help='LLMs to check, one per line: MODULE:NAME [{"param": ...}]',
+    )
+    parser.addini(
+        "llm_compliance_xfail",
+        type="linelist",
+        default=[],
+        help="expected failures, one ID=REASON per line",
+    )
+    parser.addini("llm_compliance_stop_policy", default="", help="include or exclude")
+    parser.addini("llm_compliance_timeout", default="", help="seconds per model call")
+    parser.addini("llm_compliance_stall_ms", default="", help="tolerated loop stall")
+
+
+def _target_specs(config: pytest.Config) -> list[tuple[str, str | None, str]]:
+    """(spec, params, source) for each target of the command line and ini."""
+    specs: list[str] = config.option.llm
+    params: list[str] = config.option.llm_params
+    if params and len(params) != len(specs):
+        raise pytest.UsageError(
+            f"command line: {len(params)} --llm-params for {len(specs)} --llm; "
+            "give one --llm-params per --llm, in the same order, or none"
+        )
+    found = [
+        (spec, params[i] if params else None, "command-line option --llm")
+        for i, spec in enumerate(specs)
+    ]
+    for line in config.getini("llm_compliance_targets"):
+        spec, _, rest = line.strip().partition(" ")
+        found.append((spec, rest.strip() or None, "ini option llm_compliance_targets"))
+    return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Resolve the configured targets now, so bad input is a usage error."""
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ComplianceReporter(), "llm-compliance-reporter")
+    specs = _target_specs(config)
+    if not specs:
+        return
+    from harness.pytest_runner import settings_for
+    from harness.targets import TargetError, load_target
+
+    settings_for(config, None)  # validate the session's settings up front
+    targets = []
+    for spec, params, source in specs:
+        try:
+            target = load_target(spec, params, source=source)
+            target.build()
+        except TargetError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        targets.append(target)
+    config.stash[_targets_key] = targets
+
+
+class TargetCollector(pytest.Collector):
+    """The checks of one ``--llm`` or ini target."""
+
+    def __init__(self, *, target: Target, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.target = target
+
+    def collect(self) -> Iterator[CheckItem]:
+        """One item per check id, named by the id."""
+        from harness.registry import catalog
+
+        for check_id in catalog():
+            yield CheckItem.from_parent(self, name=check_id)
+
+
+class CheckItem(pytest.Item):
+    """One check against one target.
+
+    The check runs in ``setup``, so that a bug of the harness itself is a
+    pytest error, not a verdict on the model.
+    """
+
+    parent: TargetCollector
+
+    def setup(self) -> None:
+        """Run the check (observations are shared across the target's items)."""
+        from harness.outcomes import Outcome
+        from harness.pytest_runner import as_property, record_check, settings_for
+
+        settings = settings_for(self.config, None)
+        self.record = record_check(self.config, self.parent.target, settings, self.name)
+        self.user_properties.append(as_property(self.record, settings.stop_policy))
+        if self.record.outcome is Outcome.ERROR:
+            raise HarnessError(self.record.message)
+
+    def runtest(self) -> None:
+        """End as the check's record says."""
+        from harness.pytest_runner import settle
+
+        settle(self.record)
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        """Where the test comes from: the target and the check id."""
+        return self.parent.target.label, None, f"{self.name} on {self.parent.name}"
+
+
+class HarnessError(Exception):
+    """The harness could not run a check: a bug to report, not a verdict."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Add the configured targets' checks; let ``-k`` match check ids."""
+    names: dict[str, int] = {}
+    for target in config.stash.get(_targets_key, []):
+        names[target.label] = names.get(target.label, 0) + 1
+        name = target.label if names[target.label] == 1 else f"{target.label}#{names[target.label]}"
+        collector = TargetCollector.from_parent(session, name=name, nodeid=name, target=target)
+        session.ihook.pytest_collectstart(collector=collector)
+        report = session.ihook.pytest_make_collect_report(collector=collector)
+        session.ihook.pytest_collectreport(report=report)
+        items.extend(node for node in report.result if isinstance(node, pytest.Item))
+    for item in items:
+        check_id = getattr(getattr(item, "function", None), "__doc__", "") or ""
+        cls = getattr(item, "cls", None)
+        if cls is not None and hasattr(cls, "run_compliance_check"):
+            item.extra_keyword_matches.add(check_id.partition(":")[0])
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    """Show the targets and effective settings when targets are configured."""
+    targets = config.stash.get(_targets_key, [])
+    if not targets:
+        return None
+    from harness.pytest_runner import settings_for
+
+    labels = ", ".join(target.label for target in targets)
+    return [f"llm-compliance: {labels}; {settings_for(config, None).describe()}"]
+
+
+class ComplianceReporter:
+    """Collects check records from reports and prints one summary per session.
+
+    It is registered on the controller only (not on xdist workers), and the
+    records reach it inside the reports' user properties.
+    """
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep each check's record, as pytest finally judged it."""
+        for key, data in report.user_properties:
+            if key != PROPERTY_KEY or not isinstance(data, dict):
+                continue
+            shown = dict(data)
+            if hasattr(report, "wasxfail") and data["outcome"] == "failed":
+                shown["outcome"] = "xfailed"  # overridden with @pytest.mark.xfail
+            self.records[(data["target"], data["id"])] = shown
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Print, per target, every check with its outcome, then the counts."""
+        if not self.records:
+            return
+        from harness.summary import summary_lines
+
+        terminalreporter.section("llm-compliance")
+        for line in summary_lines(list(self.records.values())):
+            terminalreporter.write_line(line)

@@ -1,0 +1,111 @@
+"""What the pytest faces share.
+
+Settings from every place, cached observations, and the translation of a
+record into a pytest outcome.
+
+Imported only once a target is configured (it imports LangChain).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+import pytest
+
+from harness.engine import run_check
+from harness.observe import Observations
+from harness.outcomes import CheckRecord, Outcome
+from harness.registry import catalog
+from harness.settings import Settings, SettingsError, merge
+from harness.targets import Target, TargetError
+
+ENV_VARS = {
+    "xfail": "LLM_COMPLIANCE_XFAIL",
+    "stop_policy": "LLM_COMPLIANCE_STOP_POLICY",
+    "timeout": "LLM_COMPLIANCE_TIMEOUT",
+    "stall_ms": "LLM_COMPLIANCE_STALL_MS",
+}
+INI_NAMES = {key: f"llm_compliance_{key}" for key in ENV_VARS}
+OPTION_DESTS = {key: f"llm_{key}" for key in ENV_VARS}
+PROPERTY_KEY = "llm_compliance"
+_cache_key = pytest.StashKey[dict[str, Observations]]()
+
+
+def session_layers(config: pytest.Config) -> list[tuple[str, dict[str, Any]]]:
+    """Settings from the ini file, the environment and the command line.
+
+    One layer per place, least specific first, each naming where it came from.
+    """
+    layers: list[tuple[str, dict[str, Any]]] = []
+    for key, name in INI_NAMES.items():
+        if value := config.getini(name):
+            layers.append(
+                (
+                    f"ini option {name} in {config.inipath or 'the ini file'}",
+                    {key: value},
+                )
+            )
+    for key, name in ENV_VARS.items():
+        if value := os.environ.get(name, ""):
+            layers.append((f"environment variable {name}", {key: value}))
+    for key, dest in OPTION_DESTS.items():
+        if value := getattr(config.option, dest, None):
+            option = "--" + dest.replace("_", "-")
+            layers.append((f"command-line option {option}", {key: value}))
+    return layers
+
+
+def settings_for(config: pytest.Config, extra: tuple[str, Mapping[str, Any]] | None) -> Settings:
+    """Merge the session's settings with a test class's; invalid -> UsageError."""
+    layers = session_layers(config) + ([extra] if extra else [])
+    try:
+        return merge(layers, catalog())
+    except SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def observations_for(config: pytest.Config, target: Target, settings: Settings) -> Observations:
+    """The target's shared observations: one set per target and settings."""
+    cache = config.stash.setdefault(_cache_key, {})
+    key = json.dumps(
+        [target.label, id(target.factory), dict(target.params), repr(settings)],
+        default=repr,
+        sort_keys=True,
+    )
+    if key not in cache:
+        cache[key] = Observations(target, settings)
+    return cache[key]
+
+
+def record_check(
+    config: pytest.Config, target: Target, settings: Settings, check_id: str
+) -> CheckRecord:
+    """Run one check for pytest; a target that cannot be built fails clearly."""
+    obs = observations_for(config, target, settings)
+    try:
+        return run_check(catalog()[check_id], obs)
+    except TargetError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def as_property(record: CheckRecord, stop_policy: str) -> tuple[str, dict[str, Any]]:
+    """The record as a user property: it travels with reports, also over xdist."""
+    data = asdict(record)
+    data["outcome"] = record.outcome.value
+    data["stop_policy"] = stop_policy
+    return PROPERTY_KEY, data
+
+
+def settle(record: CheckRecord) -> None:
+    """End the test as the record says: pass, fail, skip or xfail."""
+    if record.outcome is Outcome.PASSED:
+        return
+    if record.outcome is Outcome.SKIPPED:
+        pytest.skip(record.message)
+    if record.outcome is Outcome.XFAILED:
+        pytest.xfail(record.message)
+    pytest.fail(record.message, pytrace=False)

@@ -1,0 +1,225 @@
+"""Instruments for one model call: an ordered trace, logs, a call count, a time limit."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+import traceback
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
+
+from harness.introspect import MODEL_METHODS, defined_by_user
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a trace: a callback the model's run fired, or a receipt.
+
+    ``kind`` is ``start``, ``token``, ``end`` or ``error`` for callbacks and
+    ``received`` when the caller got a chunk.
+    """
+
+    kind: str
+    run_id: UUID | None = None
+    text: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class TraceRecorder(BaseCallbackHandler):
+    """A callback handler writing LLM callbacks into one ordered trace.
+
+    It runs inline on the async path too (``run_inline``), so the order of
+    callbacks and receipts in the trace is the order in which they happened.
+    """
+
+    run_inline = True
+    raise_error = False
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.payloads: list[str] = []
+        """Everything the callbacks carried, as text, for the secrets scan."""
+
+    def received(self, chunk: object) -> None:
+        """Record that the caller got ``chunk`` from the stream."""
+        self.events.append(Event("received", text=str(chunk)))
+
+    def on_llm_start(
+        self,
+        serialized: dict[str, Any],
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        **kwargs: Any,
+    ) -> None:
+        """Record a run's start with its prompts."""
+        self.payloads.append(repr((serialized, prompts, kwargs)))
+        self.events.append(Event("start", run_id, data={"prompts": list(prompts)}))
+
+    def on_llm_new_token(
+        self,
+        token: str | list[str | dict[str, Any]],
+        *,
+        chunk: GenerationChunk | ChatGenerationChunk | None = None,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a token with the chunk passed along."""
+        self.payloads.append(repr((token, chunk, kwargs)))
+        data = {
+            "chunk_type": type(chunk).__name__,
+            "chunk_text": getattr(chunk, "text", None),
+        }
+        self.events.append(Event("token", run_id, text=str(token), data=data))
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record a run's end with the text it produced."""
+        self.payloads.append(repr((response, kwargs)))
+        texts = [g.text for gens in response.generations for g in gens]
+        self.events.append(Event("end", run_id, text="".join(texts)))
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record a run's error."""
+        self.payloads.append(repr((error, kwargs)))
+        self.events.append(Event("error", run_id, text=f"{type(error).__name__}: {error}"))
+
+
+class LogCapture(logging.Handler):
+    """Collect every log record, at DEBUG, while installed on the root logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the formatted record."""
+        try:
+            self.lines.append(f"{record.name}: {record.getMessage()}")
+        except Exception:
+            self.lines.append(f"{record.name}: {record.msg!r}")
+
+    @contextmanager
+    def installed(self) -> Iterator[LogCapture]:
+        """Capture logs for the duration of the block."""
+        root = logging.getLogger()
+        level = root.level
+        root.addHandler(self)
+        root.setLevel(logging.DEBUG)
+        try:
+            yield self
+        finally:
+            root.removeHandler(self)
+            root.setLevel(level)
+
+
+class CallCounter:
+    """Counts calls into the model methods (``_call``, ``_acall``, ...).
+
+    While ``counting(cls)`` is active the class's own implementations are
+    wrapped; methods the class inherits from langchain-core are left alone, so
+    LangChain's fallbacks (``_acall`` running ``_call``) count once.
+    """
+
+    def __init__(self) -> None:
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def _wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self.total += 1
+            return method(*args, **kwargs)
+
+        return counted
+
+    @contextmanager
+    def counting(self, cls: type) -> Iterator[None]:
+        """Wrap the class's own model methods for the duration of the block."""
+        saved: dict[str, Any] = {}
+        for name in MODEL_METHODS:
+            if defined_by_user(cls, name):
+                saved[name] = vars(cls).get(name)
+                setattr(cls, name, self._wrap(getattr(cls, name)))
+        try:
+            yield
+        finally:
+            for name, original in saved.items():
+                if original is None:
+                    delattr(cls, name)
+                else:
+                    setattr(cls, name, original)
+
+
+class CallTimeout(Exception):
+    """A model call did not finish within the time limit."""
+
+
+@dataclass
+class Returned:
+    """What a bounded call returned or raised."""
+
+    value: Any = None
+    error: BaseException | None = None
+    error_text: str = ""
+    """The exception's message and traceback, for messages and the secrets scan."""
+
+
+def _timed_out(timeout_s: float) -> Returned:
+    message = f"did not finish within {timeout_s:g} s"
+    return Returned(error=CallTimeout(message), error_text=f"CallTimeout: {message}")
+
+
+def run_bounded(function: Callable[[], T], timeout_s: float) -> Returned:
+    """Run ``function`` in a worker thread; give up after ``timeout_s``.
+
+    A call that hangs is abandoned (a thread cannot be killed; it is a daemon)
+    and reported as ``CallTimeout``, and the run goes on.
+    """
+    result = Returned()
+
+    def work() -> None:
+        try:
+            result.value = function()
+        except BaseException as exc:  # the model's exceptions are data here
+            result.error = exc
+            result.error_text = "".join(traceback.format_exception(exc))
+
+    worker = threading.Thread(target=work, name="llm-compliance-call", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    return _timed_out(timeout_s) if worker.is_alive() else result
+
+
+def run_async_bounded(function: Callable[[], Awaitable[T]], timeout_s: float) -> Returned:
+    """Run a coroutine function on a fresh event loop in a worker thread.
+
+    At ``timeout_s`` the coroutine is cancelled if it yields to the loop; if it
+    blocks the loop instead, its thread is abandoned a moment later.
+    """
+
+    async def bounded() -> T:
+        task = asyncio.ensure_future(function())
+        done, _ = await asyncio.wait({task}, timeout=timeout_s)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task}, timeout=1.0)
+            raise CallTimeout(f"did not finish within {timeout_s:g} s")
+        return task.result()
+
+    returned = run_bounded(lambda: asyncio.run(bounded()), timeout_s + 2.0)
+    if isinstance(returned.error, CallTimeout):
+        return _timed_out(timeout_s)
+    return returned

@@ -1,0 +1,47 @@
+"""Keep secrets out of everything the harness prints or writes."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import SecretStr
+
+CREDENTIAL_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH", re.IGNORECASE)
+MIN_SECRET_LENGTH = 6
+"""Shorter values are too common as text to mask without mangling messages."""
+MASK = "***"
+
+
+class Redactor:
+    """Replaces every known secret value by ``***`` in text."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        for secret in secrets:
+            self.add(secret)
+
+    @classmethod
+    def from_environment(cls) -> Redactor:
+        """Know the value of every environment variable named like a credential."""
+        return cls(value for name, value in os.environ.items() if CREDENTIAL_NAME.search(name))
+
+    def add(self, secret: str) -> None:
+        """Know one more secret."""
+        if len(secret) >= MIN_SECRET_LENGTH:
+            self._secrets.add(secret)
+
+    def add_model_secrets(self, llm: Any) -> None:
+        """Know the values of a model's ``SecretStr`` fields."""
+        for name in getattr(type(llm), "model_fields", {}):
+            value = getattr(llm, name, None)
+            if isinstance(value, SecretStr):
+                self.add(value.get_secret_value())
+
+    def __call__(self, text: str) -> str:
+        """Return ``text`` with every known secret masked, longest first."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, MASK)
+        return text

@@ -1,0 +1,112 @@
+"""The catalog: every check under its stable id, with what users need to fix it.
+
+Check modules register themselves with ``@check(...)``; ``catalog()`` imports
+them on first use, so that importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from harness.outcomes import Verdict
+
+if TYPE_CHECKING:
+    from harness.observe import Observations
+
+GUIDE_URL = "https://python.langchain.com/docs/how_to/custom_llm/"
+DOCS_URL = "https://github.com/pytest-llm-compliance/pytest-llm-compliance#"
+
+AREAS = (
+    "interface",
+    "methods",
+    "streaming",
+    "stop",
+    "secrets",
+    "async",
+    "callbacks",
+    "docs",
+)
+
+CheckFunction = Callable[["Observations"], Verdict]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule of the checklist as an executable check."""
+
+    id: str
+    rule: str
+    """The rule in one line."""
+    source: str
+    """The checklist item it comes from."""
+    fix: str
+    """Troubleshooting: what to write, as code."""
+    function: CheckFunction
+
+    @property
+    def area(self) -> str:
+        """The part of the id before the dot, such as ``stop``."""
+        return self.id.partition(".")[0]
+
+    @property
+    def link(self) -> str:
+        """Where this check is documented, next to the guide's rule."""
+        return DOCS_URL + self.id.replace(".", "")
+
+    @property
+    def test_name(self) -> str:
+        """The name of its method on ``LLMComplianceTests``."""
+        return "test_" + self.id.replace(".", "_")
+
+
+_CATALOG: dict[str, Check] = {}
+
+
+def check(
+    check_id: str, *, rule: str, source: str, fix: str
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register ``function`` as the check ``check_id``."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        if check_id in _CATALOG:
+            raise ValueError(f"check id registered twice: {check_id}")
+        _CATALOG[check_id] = Check(check_id, rule, source, fix.strip(), function)
+        return function
+
+    return register
+
+
+def catalog() -> dict[str, Check]:
+    """Every check by id, in the order of CHECKLIST.md's areas."""
+    importlib.import_module("harness.checks")
+    return {
+        check_id: _CATALOG[check_id]
+        for area in AREAS
+        for check_id in _CATALOG
+        if check_id.startswith(area + ".")
+    }
+
+
+def select(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[Check]:
+    """The checks named by ids or areas in ``include`` (all if empty).
+
+    Those named in ``exclude`` are left out; an unknown name raises
+    ``KeyError`` naming it.
+    """
+    checks = catalog()
+
+    def expand(names: Iterable[str]) -> set[str]:
+        chosen: set[str] = set()
+        for name in names:
+            matches = {i for i in checks if i == name or i.startswith(name + ".")}
+            if not matches:
+                raise KeyError(name)
+            chosen |= matches
+        return chosen
+
+    wanted = expand(include) if include else set(checks)
+    wanted -= expand(exclude)
+    return [c for i, c in checks.items() if i in wanted]

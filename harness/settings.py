@@ -1,0 +1,131 @@
+"""Settings of a run, parsed and validated with the place each value came from.
+
+Every setting can be given in several places. The most specific wins:
+
+1. the test class (``llm_xfail``, ``llm_stop_policy``, ...) or ``check_llm(...)``
+   keyword arguments;
+2. the command line (``--llm-xfail``, ``--llm-stop-policy``, ...);
+3. the environment (``LLM_COMPLIANCE_XFAIL``, ``LLM_COMPLIANCE_STOP_POLICY``, ...);
+4. the ini file (``llm_compliance_xfail``, ``llm_compliance_stop_policy``, ...);
+5. the defaults below.
+
+Expected failures from all places are merged, the most specific reason
+winning for an id named twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+StopPolicy = Literal["include", "exclude"]
+STOP_POLICIES: tuple[StopPolicy, ...] = ("include", "exclude")
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_STALL_MS = 50.0
+
+
+class SettingsError(ValueError):
+    """A setting's value is invalid; the message names where it came from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to judge a target."""
+
+    xfail: Mapping[str, str] = field(default_factory=dict)
+    """Expected failures: check id -> the reason (required)."""
+    stop_policy: StopPolicy = "include"
+    """Whether the stop sequence ends the output (the checklist) or is cut."""
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    """Seconds one model call may take before it counts as hung."""
+    stall_ms: float = DEFAULT_STALL_MS
+    """The longest event-loop stall ``async.non_blocking`` tolerates."""
+
+    def describe(self) -> str:
+        """One line with the effective settings, for headers and reports."""
+        xfail = ", ".join(sorted(self.xfail)) or "none"
+        return (
+            f"stop policy {self.stop_policy}, timeout {self.timeout_s:g} s, "
+            f"stall threshold {self.stall_ms:g} ms, expected failures: {xfail}"
+        )
+
+
+def parse_stop_policy(value: object, source: str) -> StopPolicy:
+    """Validate a stop policy."""
+    for policy in STOP_POLICIES:
+        if value == policy:
+            return policy
+    raise SettingsError(f"{source}: stop policy must be 'include' or 'exclude', not {value!r}")
+
+
+def parse_positive(value: object, source: str, what: str) -> float:
+    """Validate a positive, finite number given as a number or text."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
+        raise SettingsError(f"{source}: {what} must be a positive number, not {value!r}")
+    return number
+
+
+def parse_xfail(
+    value: Mapping[str, object] | Iterable[str] | str, source: str, known: Iterable[str]
+) -> dict[str, str]:
+    """Validate expected failures: a mapping, or ``ID=REASON`` texts.
+
+    Text may hold several entries separated by ``;`` or new lines.
+    """
+    if isinstance(value, str):
+        value = [part for line in value.splitlines() for part in line.split(";")]
+    pairs: list[tuple[str, object]] = []
+    if isinstance(value, Mapping):
+        pairs = [(str(k), v) for k, v in value.items()]
+    else:
+        for entry in value:
+            if not entry.strip():
+                continue
+            check_id, sep, reason = entry.partition("=")
+            if not sep:
+                raise SettingsError(
+                    f"{source}: expected failure {entry.strip()!r} has no reason; write ID=REASON"
+                )
+            pairs.append((check_id.strip(), reason.strip()))
+    known_ids = set(known)
+    result: dict[str, str] = {}
+    for check_id, why in pairs:
+        if check_id not in known_ids:
+            raise SettingsError(f"{source}: unknown check id {check_id!r} in xfail")
+        if not isinstance(why, str) or not why.strip():
+            raise SettingsError(f"{source}: expected failure {check_id!r} needs a non-empty reason")
+        result[check_id] = why.strip()
+    return result
+
+
+def merge(layers: Iterable[tuple[str, Mapping[str, Any]]], known: Iterable[str]) -> Settings:
+    """Build settings from layers ordered least to most specific.
+
+    Each layer is ``(source, {"xfail": ..., "stop_policy": ..., "timeout": ...,
+    "stall_ms": ...})`` with only the keys that place sets.
+    """
+    known_ids = list(known)
+    settings = Settings()
+    for source, values in layers:
+        unknown = set(values) - {"xfail", "stop_policy", "timeout", "stall_ms"}
+        if unknown:
+            raise SettingsError(f"{source}: unknown setting(s) {sorted(unknown)}")
+        if values.get("xfail") is not None:
+            xfail = parse_xfail(values["xfail"], source, known_ids)
+            settings = replace(settings, xfail={**settings.xfail, **xfail})
+        if values.get("stop_policy") is not None:
+            policy = parse_stop_policy(values["stop_policy"], source)
+            settings = replace(settings, stop_policy=policy)
+        if values.get("timeout") is not None:
+            timeout = parse_positive(values["timeout"], source, "timeout")
+            settings = replace(settings, timeout_s=timeout)
+        if values.get("stall_ms") is not None:
+            stall = parse_positive(values["stall_ms"], source, "stall threshold")
+            settings = replace(settings, stall_ms=stall)
+    return settings

@@ -1,0 +1,255 @@
+"""The pytest plugin, driven the way users drive it (pytester)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _quiet_inner_sessions(pytester, monkeypatch):
+    """pytest-asyncio advises every inner session to set its loop scope."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-W ignore::pytest.PytestDeprecationWarning")
+
+
+ECHO = ("--llm", "reference_llm:EchoLLM", "--llm-params", '{"n": 64}')
+N_CHECKS = len(__import__("harness").catalog())
+TEST_CLASS = """
+from harness import LLMComplianceTests
+from {module} import {name}
+
+
+class TestModel(LLMComplianceTests):
+    llm_class = {name}
+    llm_params = {{"n": 64}}
+{extra}
+"""
+
+
+def class_source(name: str = "EchoLLM", module: str = "reference_llm", extra: str = "") -> str:
+    return TEST_CLASS.format(name=name, module=module, extra=extra)
+
+
+def test_llm_option_collects_the_checklist_with_no_test_file(pytester):
+    result = pytester.runpytest(*ECHO)
+    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"collected {N_CHECKS} items",
+            "*= llm-compliance =*",
+            "reference_llm:EchoLLM (stop policy: include)",
+            "  PASS  interface.llm_type *",
+            "  SKIP  docs.api_link *not service-backed*",
+            f"  {N_CHECKS - 1} passed, 1 skipped; {N_CHECKS} of {N_CHECKS} checks in the "
+            "catalog ran; * model calls",
+        ]
+    )
+
+
+def test_report_header_shows_targets_and_settings(pytester):
+    result = pytester.runpytest(*ECHO, "--llm-timeout", "12")
+    result.stdout.fnmatch_lines(
+        ["llm-compliance: reference_llm:EchoLLM; stop policy include, timeout 12 s*"]
+    )
+
+
+def test_items_are_named_by_check_id_for_k_and_deselect(pytester):
+    result = pytester.runpytest(
+        *ECHO, "-k", "docs", "--deselect", "reference_llm:EchoLLM::docs.api_link", "-v"
+    )
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["reference_llm:EchoLLM::docs.class_docstring PASSED*"])
+    result.stdout.fnmatch_lines(["*2 of * checks in the catalog ran*"])
+
+
+def test_ini_option_lists_targets(pytester):
+    pytester.makeini(
+        """
+        [pytest]
+        llm_compliance_targets =
+            reference_llm:EchoLLM {"n": 64}
+            tests.gallery:BatchOutOfOrder {"n": 64}
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2 * N_CHECKS - 3, skipped=2, failed=1)
+    result.stdout.fnmatch_lines(["*FAIL  methods.batch*batch results are not in input order*"])
+
+
+def test_test_class_runs_every_check(pytester):
+    pytester.makepyfile(class_source())
+    result = pytester.runpytest("-v")
+    result.assert_outcomes(passed=N_CHECKS, skipped=1)  # + test_no_overrides
+    result.stdout.fnmatch_lines(
+        [
+            "*TestModel::test_no_overrides*PASSED*",
+            "*TestModel::test_methods_batch PASSED*",
+        ]
+    )
+
+
+def test_k_matches_check_ids_on_test_classes(pytester):
+    pytester.makepyfile(class_source())
+    result = pytester.runpytest("-k", "methods.batch")
+    result.assert_outcomes(passed=1)
+
+
+def test_failure_message_says_what_and_where(pytester):
+    pytester.makepyfile(class_source("BatchOutOfOrder", "tests.gallery"))
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*batch results are not in input order",
+            "*expected: *",
+            "*observed: *",
+            "*fix: see `llm-compliance explain methods.batch`*",
+            "*at: *gallery.py:* (BatchOutOfOrder.batch)",
+        ]
+    )
+
+
+def test_declared_expected_failure_is_xfailed(pytester):
+    extra = '    llm_xfail = {"methods.batch": "provider batches out of order, #7"}'
+    pytester.makepyfile(class_source("BatchOutOfOrder", "tests.gallery", extra))
+    result = pytester.runpytest("-rx")
+    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1, xfailed=1)
+    result.stdout.fnmatch_lines(["  XFAIL methods.batch*provider batches out of order, #7*"])
+
+
+def test_expected_failure_that_passes_fails_strictly(pytester):
+    result = pytester.runpytest(*ECHO, "--llm-xfail", "methods.batch=stale declaration")
+    result.assert_outcomes(passed=N_CHECKS - 2, skipped=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*declared as an expected failure (stale declaration) but it passed*"]
+    )
+
+
+def test_overriding_a_check_without_xfail_fails(pytester):
+    extra = "    def test_methods_batch(self, request):\n        pass\n"
+    pytester.makepyfile(class_source(extra=extra))
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1, failed=1)
+    result.stdout.fnmatch_lines(["*overridden without @pytest.mark.xfail*test_methods_batch*"])
+
+
+def test_overriding_a_check_with_xfail_and_reason_is_allowed(pytester):
+    extra = (
+        "    import pytest\n"
+        "    @pytest.mark.xfail(reason='batch API pending')\n"
+        "    def test_methods_batch(self, request):\n"
+        "        raise NotImplementedError\n"
+    )
+    pytester.makepyfile(class_source(extra=extra))
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1, xfailed=1)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (
+            ("--llm", "nonsense"),
+            {},
+            "command-line option --llm: target 'nonsense' is not of the form*",
+        ),
+        (("--llm", "no_such_mod_q:X"), {}, "*cannot import module 'no_such_mod_q'*"),
+        (
+            ("--llm", "reference_llm:EchoLLM", "--llm-params", "{bad"),
+            {},
+            "*params are not JSON*",
+        ),
+        (
+            ("--llm", "reference_llm:EchoLLM", "--llm-params", '{"n": -1}'),
+            {},
+            "*fail the class's validation*",
+        ),
+        ((*ECHO, "--llm-params", "{}"), {}, "*2 --llm-params for 1 --llm*"),
+        (
+            (*ECHO, "--llm-xfail", "methods.batch"),
+            {},
+            "*command-line option --llm-xfail: *has no reason*",
+        ),
+        ((*ECHO, "--llm-xfail", "no.such=x"), {}, "*unknown check id 'no.such'*"),
+        (
+            (*ECHO, "--llm-timeout", "0"),
+            {},
+            "*--llm-timeout: timeout must be a positive number*",
+        ),
+        (
+            ECHO,
+            {"LLM_COMPLIANCE_TIMEOUT": "soon"},
+            "*environment variable LLM_COMPLIANCE_TIMEOUT: *",
+        ),
+        (
+            ECHO,
+            {"LLM_COMPLIANCE_STOP_POLICY": "strip"},
+            "*LLM_COMPLIANCE_STOP_POLICY: stop policy*",
+        ),
+    ],
+)
+def test_bad_input_is_a_usage_error_naming_its_source(pytester, monkeypatch, args, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_invalid_ini_setting_names_the_ini_option(pytester):
+    pytester.makeini("[pytest]\nllm_compliance_stop_policy = sometimes\n")
+    pytester.makepyfile(class_source())
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(
+        ["*ini option llm_compliance_stop_policy in *: stop policy must be*"]
+    )
+
+
+def test_test_class_settings_take_precedence(pytester, monkeypatch):
+    monkeypatch.setenv("LLM_COMPLIANCE_STOP_POLICY", "exclude")
+    pytester.makepyfile(class_source(extra='    llm_stop_policy = "include"'))
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(["*(stop policy: include)"])
+
+
+def test_sessions_without_targets_see_nothing_of_the_plugin(pytester):
+    pytester.makepyfile("def test_plain():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    output = result.stdout.str() + result.stderr.str()
+    assert "llm-compliance:" not in output  # no report header
+    assert "= llm-compliance =" not in output  # no summary section
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("-p", "no:asyncio"), ("-o", "asyncio_mode=auto"), ("-o", "asyncio_mode=strict")],
+)
+def test_checks_do_not_depend_on_the_users_async_setup(pytester, args):
+    pytester.makepyfile(class_source())
+    result = pytester.runpytest(*args)
+    result.assert_outcomes(passed=N_CHECKS, skipped=1)
+
+
+def test_summary_is_printed_once_under_xdist(pytester):
+    pytester.makepyfile(class_source())
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=N_CHECKS, skipped=1)
+    assert result.stdout.str().count("= llm-compliance =") == 1
+    result.stdout.fnmatch_lines(
+        [f"*{N_CHECKS - 1} passed, 1 skipped; {N_CHECKS} of {N_CHECKS} checks*"]
+    )
+
+
+def test_importing_the_plugin_imports_no_langchain():
+    code = (
+        "import sys, harness.plugin\n"
+        "heavy = ('langchain', 'pydantic', 'httpx')\n"
+        "heavy = sorted(m for m in sys.modules if m.startswith(heavy))\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
