@@ -9,7 +9,7 @@ later read gets the same record.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -19,8 +19,12 @@ from langchain_core.messages import HumanMessage, SystemMessage, get_buffer_stri
 from langchain_core.prompt_values import StringPromptValue
 from langchain_core.runnables import RunnableConfig
 
+from harness.canary import make_canaries, static_surfaces
+from harness.cancellation import cancel_after_first_chunk
 from harness.introspect import Facts, read_facts
+from harness.loop_monitor import model_modules, watch
 from harness.recorders import (
+    AsyncTraceRecorder,
     CallCounter,
     Event,
     LogCapture,
@@ -30,7 +34,8 @@ from harness.recorders import (
 )
 from harness.redact import Redactor
 from harness.settings import Settings
-from harness.targets import Target, one_line
+from harness.stop_plan import StopPlan, plan_stops
+from harness.targets import Target, TargetError, one_line
 
 if TYPE_CHECKING:
     from langchain_core.language_models.llms import BaseLLM
@@ -53,6 +58,9 @@ FORMATTED = {
     "messages": get_buffer_string(MESSAGES),
 }
 """The prompt string LangChain hands the model for each input."""
+
+CANCEL_DEADLINE_S = 5.0
+"""How long a cancelled stream may take to end (capped by the call timeout)."""
 
 Body = Callable[["BaseLLM", TraceRecorder, RunnableConfig], Any]
 AsyncBody = Callable[["BaseLLM", TraceRecorder, RunnableConfig], Awaitable[Any]]
@@ -147,17 +155,33 @@ class Observations:
 
     def record(self, label: str, body: Body) -> Call:
         """Make one instrumented sync call."""
-        return self._record(label, lambda run: run_bounded(run, self.settings.timeout_s), body)
-
-    def record_async(self, label: str, body: AsyncBody) -> Call:
-        """Make one instrumented async call on a fresh event loop."""
         return self._record(
-            label, lambda run: run_async_bounded(run, self.settings.timeout_s), body
+            label, lambda run: run_bounded(run, self.settings.timeout_s), body, is_async=False
         )
 
-    def _record(self, label: str, runner: Callable[[Any], Any], body: Any) -> Call:
-        llm, recorder, logs = self.llm, TraceRecorder(), LogCapture()
-        config: RunnableConfig = {"callbacks": [recorder]}
+    def record_async(self, label: str, body: AsyncBody, llm: BaseLLM | None = None) -> Call:
+        """Make one instrumented async call on a fresh event loop."""
+        return self._record(
+            label,
+            lambda run: run_async_bounded(run, self.settings.timeout_s),
+            body,
+            is_async=True,
+            llm=llm,
+        )
+
+    def _record(
+        self,
+        label: str,
+        runner: Callable[[Any], Any],
+        body: Any,
+        *,
+        is_async: bool,
+        llm: BaseLLM | None = None,
+    ) -> Call:
+        llm = llm or self.llm
+        recorder, logs = TraceRecorder(), LogCapture()
+        handler = AsyncTraceRecorder(recorder) if is_async else recorder
+        config: RunnableConfig = {"callbacks": [handler]}
         before, started = self.counter.total, time.perf_counter()
         with logs.installed(), self.counter.counting(type(llm)):
             returned = runner(lambda: body(llm, recorder, config))
@@ -250,3 +274,202 @@ class Observations:
                 return None
             return joined
         return call.output if isinstance(call.output, str) else None
+
+    # --- stop sequences -------------------------------------------------------
+
+    @cached_property
+    def stop_plan(self) -> StopPlan | None:
+        """Stop sequences chosen from ``invoke``'s answer (None if unusable)."""
+        output = self.text_of("invoke")
+        return plan_stops(output) if output is not None else None
+
+    @cached_property
+    def stop_calls(self) -> dict[str, Call]:
+        """Each public path with ``stop=plan.stop``, and ``never``.
+
+        ``never`` is ``invoke`` with a stop sequence that does not occur. The
+        mapping is empty when there is no plan.
+        """
+        plan = self.stop_plan
+        if plan is None:
+            return {}
+        stop = plan.stop
+        return {
+            "invoke": self.record(
+                "invoke(stop)", lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=stop)
+            ),
+            "ainvoke": self.record_async(
+                "ainvoke(stop)", lambda llm, _, cfg: llm.ainvoke(PROMPT, cfg, stop=stop)
+            ),
+            "stream": self.record("stream(stop)", _consumer(stop)),
+            "astream": self.record_async("astream(stop)", _aconsumer(stop)),
+            "never": self.record(
+                "invoke(stop never found)",
+                lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=[plan.never]),
+            ),
+        }
+
+    # --- streaming events ---------------------------------------------------
+
+    @cached_property
+    def events(self) -> Call:
+        """``astream_events(version="v2")`` over ``ChatPromptTemplate | model``.
+
+        The output is a list of ``(event, name, text)``: the chunk's text for
+        stream events, the output's text for end events.
+        """
+        return self.record_async("astream_events", _stream_events)
+
+    # --- async behaviour ----------------------------------------------------
+
+    @cached_property
+    def watched(self) -> dict[str, Call]:
+        """``ainvoke`` and ``astream`` under the blocking detector and heartbeat.
+
+        Each output is ``(result, Watched)``.
+        """
+        modules = model_modules(type(self.llm))
+
+        def watched(method: str) -> AsyncBody:
+            async def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
+                if method == "ainvoke":
+                    return await watch(lambda: llm.ainvoke(PROMPT, cfg), modules)
+                return await watch(lambda: _aconsume(llm, recorder, cfg), modules)
+
+            return run
+
+        return {
+            m: self.record_async(f"{m} (loop watched)", watched(m)) for m in ("ainvoke", "astream")
+        }
+
+    @cached_property
+    def cancellation(self) -> Call:
+        """``astream`` cancelled after its first chunk, then ``ainvoke``."""
+        generators = self.counter.generators
+        deadline = min(self.settings.timeout_s, CANCEL_DEADLINE_S)
+
+        def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
+            start = len(generators)
+            return cancel_after_first_chunk(
+                llm, recorder, cfg, PROMPT, _Since(generators, start), deadline
+            )
+
+        return self.record_async("astream cancelled", run)
+
+    # --- secrets ------------------------------------------------------------
+
+    @cached_property
+    def canary(self) -> CanaryRun | None:
+        """The model built with a canary in each credential field, and its surfaces.
+
+        None when the class has no credential field.
+        """
+        fields = self.facts.credential_fields
+        if not fields:
+            return None
+        canaries = make_canaries(fields)
+        for canary in canaries.values():
+            self.redact.add(canary)
+        try:
+            llm = self.target.build(**self._credential_overrides(canaries))
+        except TargetError as exc:
+            return CanaryRun(canaries, {"constructor error": str(exc)}, None)
+        surfaces = static_surfaces(llm)
+        call = self.record_async("astream_events (canary)", _traced_stream_events, llm)
+        events, runs = call.output if call.ok else ([], [])
+        surfaces |= {
+            "callback payloads": "\n".join(call.payloads),
+            "astream_events": repr(events),
+            "tracer runs": repr(runs),
+            "log records": "\n".join(call.logs),
+            "exception": call.error_text,
+        }
+        return CanaryRun(canaries, surfaces, call)
+
+    def _credential_overrides(self, canaries: dict[str, str]) -> dict[str, Any]:
+        """Init arguments that put each canary in its field (by alias if any)."""
+        fields = self.facts.fields
+        return {(fields[name].alias or name): value for name, value in canaries.items()}
+
+
+@dataclass(frozen=True)
+class CanaryRun:
+    """Where the canaries were looked for: each surface as text."""
+
+    canaries: dict[str, str]
+    surfaces: dict[str, str]
+    call: Call | None
+
+
+class _Since(list):  # type: ignore[type-arg]
+    """A live view of a list from an index on (generators created from now)."""
+
+    def __init__(self, source: list[Any], start: int) -> None:
+        super().__init__()
+        self._source, self._start = source, start
+
+    def __iter__(self) -> Any:
+        return iter(self._source[self._start :])
+
+
+def _consumer(stop: list[str]) -> Body:
+    def consume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
+        chunks = []
+        for chunk in llm.stream(PROMPT, config=config, stop=stop):
+            recorder.received(chunk)
+            chunks.append(chunk)
+        return chunks
+
+    return consume
+
+
+def _aconsumer(stop: list[str]) -> AsyncBody:
+    async def consume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
+        chunks = []
+        async for chunk in llm.astream(PROMPT, config=config, stop=stop):
+            recorder.received(chunk)
+            chunks.append(chunk)
+        return chunks
+
+    return consume
+
+
+def _chain(llm: BaseLLM) -> Any:
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages([("human", "{input}")]) | llm
+
+
+def _event_text(event: Mapping[str, Any]) -> str | None:
+    data = event.get("data", {})
+    if "chunk" in data:
+        return str(getattr(data["chunk"], "text", data["chunk"]))
+    output = data.get("output")
+    if event["event"] == "on_llm_end" and isinstance(output, Mapping):
+        return "".join(g.get("text", "") for gens in output.get("generations", []) for g in gens)
+    if event["event"] == "on_chain_end" and isinstance(output, str):
+        return output
+    return None
+
+
+async def _stream_events(
+    llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig
+) -> list[tuple[str, str, str | None]]:
+    return [
+        (event["event"], event.get("name", ""), _event_text(event))
+        async for event in _chain(llm).astream_events({"input": PROMPT}, config, version="v2")
+    ]
+
+
+async def _traced_stream_events(
+    llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig
+) -> tuple[list[Any], list[Any]]:
+    from langchain_core.tracers.run_collector import RunCollectorCallbackHandler
+
+    tracer = RunCollectorCallbackHandler()
+    handlers = config.get("callbacks")
+    traced: RunnableConfig = {
+        "callbacks": [*(handlers if isinstance(handlers, list) else []), tracer]
+    }
+    events = [e async for e in _chain(llm).astream_events({"input": PROMPT}, traced, version="v2")]
+    return events, [run.model_dump() for run in tracer.traced_runs]

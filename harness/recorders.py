@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import threading
 import traceback
+import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
 
-from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
 from harness.introspect import MODEL_METHODS, defined_by_user
@@ -38,11 +40,13 @@ class Event:
 class TraceRecorder(BaseCallbackHandler):
     """A callback handler writing LLM callbacks into one ordered trace.
 
-    It runs inline on the async path too (``run_inline``), so the order of
-    callbacks and receipts in the trace is the order in which they happened.
+    On the async path it is wrapped in ``AsyncTraceRecorder``, which LangChain
+    awaits where the model fires the callback, so the order of callbacks and
+    receipts in the trace is the order in which they happened. (A sync
+    handler with ``run_inline = True`` would do the same, but it makes
+    ``astream_events`` lose the LLM's events in langchain-core 1.7.)
     """
 
-    run_inline = True
     raise_error = False
 
     def __init__(self) -> None:
@@ -96,6 +100,42 @@ class TraceRecorder(BaseCallbackHandler):
         self.events.append(Event("error", run_id, text=f"{type(error).__name__}: {error}"))
 
 
+class AsyncTraceRecorder(AsyncCallbackHandler):
+    """The async face of a ``TraceRecorder``: same trace, awaited in order."""
+
+    raise_error = False
+
+    def __init__(self, sink: TraceRecorder) -> None:
+        self.sink = sink
+
+    async def on_llm_start(
+        self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        """Record a run's start."""
+        self.sink.on_llm_start(serialized, prompts, run_id=run_id, **kwargs)
+
+    async def on_llm_new_token(
+        self,
+        token: str | list[str | dict[str, Any]],
+        *,
+        chunk: GenerationChunk | ChatGenerationChunk | None = None,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Record a token."""
+        self.sink.on_llm_new_token(token, chunk=chunk, run_id=run_id, **kwargs)
+
+    async def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record a run's end."""
+        self.sink.on_llm_end(response, run_id=run_id, **kwargs)
+
+    async def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record a run's error."""
+        self.sink.on_llm_error(error, run_id=run_id, **kwargs)
+
+
 class LogCapture(logging.Handler):
     """Collect every log record, at DEBUG, while installed on the root logger."""
 
@@ -134,6 +174,9 @@ class CallCounter:
 
     def __init__(self) -> None:
         self.total = 0
+        self.generators: list[weakref.ref[Any]] = []
+        """Weak references to the generators ``_stream``/``_astream`` returned
+        (weak, so that counting never keeps a generator from being finalized)."""
         self._lock = threading.Lock()
 
     def _wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -141,7 +184,10 @@ class CallCounter:
         def counted(*args: Any, **kwargs: Any) -> Any:
             with self._lock:
                 self.total += 1
-            return method(*args, **kwargs)
+            result = method(*args, **kwargs)
+            if inspect.isgenerator(result) or inspect.isasyncgen(result):
+                self.generators.append(weakref.ref(result))
+            return result
 
         return counted
 

@@ -142,10 +142,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         events = [json.dumps({"text": char}) for char in text] + ["[DONE]"]
-        for data in events:
-            self._pause()
-            self._write_chunk(f"data: {data}\n\n".encode())
-        self._write_chunk(b"")
+        try:
+            for data in events:
+                self._pause()
+                self._write_chunk(f"data: {data}\n\n".encode())
+            self._write_chunk(b"")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped reading: nothing to send
 
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")

@@ -7,6 +7,11 @@ one check id that must fail on it (and no other).
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
+import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -15,16 +20,24 @@ from langchain_core.callbacks import (
     CallbackManagerForLLMRun,
 )
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from reference_llm import EchoLLM
+from reference_llm.stop import truncate_at_stop
+
+logger = logging.getLogger(__name__)
 
 PARAMS = {"n": 64}
+
+
+API_DOCS = "https://docs.echo-provider.example/api"
 
 
 def documented(cls: type) -> type:
     """Give a gallery model the class docstring the checklist asks for."""
     cls.__doc__ = f"""{cls.__name__}: a broken echo model of the test gallery.
+
+    API reference: {API_DOCS}
 
     Example:
         .. code-block:: python
@@ -191,10 +204,245 @@ class UndocumentedField(EchoLLM):
     temperature: float = 0.0
 
 
-@documented
 class ServiceWithoutApiLink(EchoLLM):
+    """A service-backed echo model whose docstring links to nothing.
+
+    Example:
+        .. code-block:: python
+
+            llm = ServiceWithoutApiLink(n=5)
+            llm.invoke("hello")
+    """
+
     api_key: SecretStr = SecretStr("sk-gallery-unused-key")
     """The provider's API key."""
+
+
+# --- streaming -------------------------------------------------------------
+
+
+@documented
+class TokenWithoutChunk(EchoLLM):
+    """Fires on_llm_new_token(text) without chunk=, on both paths."""
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        for char in self._echo(prompt, stop):
+            if run_manager:
+                run_manager.on_llm_new_token(char)
+            yield GenerationChunk(text=char)
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        for char in self._echo(prompt, stop):
+            if run_manager:
+                await run_manager.on_llm_new_token(char)
+            yield GenerationChunk(text=char)
+
+
+@documented
+class TokenAfterYield(EchoLLM):
+    """Yields first, then tells the callbacks: the caller is a chunk ahead."""
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        for char in self._echo(prompt, stop):
+            chunk = GenerationChunk(text=char)
+            yield chunk
+            if run_manager:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        for char in self._echo(prompt, stop):
+            chunk = GenerationChunk(text=char)
+            yield chunk
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+
+
+@documented
+class AstreamOnlyTakesStrings(EchoLLM):
+    """Overrides astream for str prompts only, so it breaks inside chains."""
+
+    async def astream(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        if not isinstance(input, str):
+            raise TypeError("prompt must be a str")
+        async for chunk in super().astream(input, config, **kwargs):
+            yield chunk
+
+
+# --- stop ------------------------------------------------------------------
+
+
+@documented
+class RegexStop(EchoLLM):
+    """Cuts with re.split("|".join(stop)), as enforce_stop_tokens did (#13397)."""
+
+    def _echo(self, prompt: str, stop: list[str] | None) -> str:
+        text = prompt[: self.n]
+        return re.split("|".join(stop), text, maxsplit=1)[0] if stop else text
+
+
+@documented
+class RaisesOnStop(EchoLLM):
+    """The guide's own example: stop is not permitted."""
+
+    def _echo(self, prompt: str, stop: list[str] | None) -> str:
+        if stop is not None:
+            raise ValueError("stop kwargs are not permitted.")
+        return prompt[: self.n]
+
+
+@documented
+class FirstListedStopWins(EchoLLM):
+    """Honours the stop sequence listed first, not the earliest in the text."""
+
+    def _echo(self, prompt: str, stop: list[str] | None) -> str:
+        return super()._echo(prompt, stop[:1] if stop else stop)
+
+
+@documented
+class StripsStop(EchoLLM):
+    """Cuts at the stop sequence but drops it, as most vendor APIs do."""
+
+    def _echo(self, prompt: str, stop: list[str] | None) -> str:
+        text = super()._echo(prompt, stop)
+        for sequence in stop or []:
+            if sequence and text.endswith(sequence):
+                return text[: -len(sequence)]
+        return text
+
+
+# --- secrets ---------------------------------------------------------------
+
+
+@documented
+class PlainStrKey(EchoLLM):
+    """Hides a plain str key by hand: it is not a SecretStr all the same."""
+
+    api_key: str = Field(default="sk-gallery-plain-key", repr=False, exclude=True)
+    """The provider's API key."""
+
+
+@documented
+class KeyInIdentifyingParams(EchoLLM):
+    """Returns the raw token from _identifying_params (CloudflareWorkersAI)."""
+
+    api_token: SecretStr = SecretStr("sk-gallery-token")
+    """The provider's API token."""
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {**super()._identifying_params, "api_token": self.api_token.get_secret_value()}
+
+
+@documented
+class KeyInDebugLog(EchoLLM):
+    """Logs the request with its key at DEBUG level."""
+
+    api_key: SecretStr = SecretStr("sk-gallery-logged-key")
+    """The provider's API key."""
+
+    def _echo(self, prompt: str, stop: list[str] | None) -> str:
+        logger.debug("request with key %s", self.api_key.get_secret_value())
+        return super()._echo(prompt, stop)
+
+
+# --- async -----------------------------------------------------------------
+
+
+@documented
+class AcallDiffers(EchoLLM):
+    """Its async path returns one character more than the sync one."""
+
+    async def _acall(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> str:
+        return truncate_at_stop(prompt[: self.n + 1], stop)
+
+
+@documented
+class SleepsInAcall(EchoLLM):
+    """time.sleep inside _acall (langchain-community's TextGen pattern)."""
+
+    async def _acall(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> str:
+        time.sleep(0.06)
+        return self._echo(prompt, stop)
+
+
+@documented
+class BusyAstream(EchoLLM):
+    """Tokenises for 150 ms on the event loop before streaming."""
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        deadline = time.perf_counter() + 0.15
+        while time.perf_counter() < deadline:
+            pass
+        async for chunk in super()._astream(prompt, stop, run_manager, **kwargs):
+            yield chunk
+
+
+@documented
+class OrphanedProducer(EchoLLM):
+    """Streams through a producer task that nobody stops when the caller leaves."""
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=1)
+
+        async def produce() -> None:
+            for char in self._echo(prompt, stop):
+                await queue.put(char)
+            await queue.put(None)
+
+        asyncio.get_running_loop().create_task(produce())
+        while (char := await queue.get()) is not None:
+            chunk = GenerationChunk(text=char)
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
 
 
 BROKEN: dict[type[EchoLLM], str] = {
@@ -213,4 +461,32 @@ BROKEN: dict[type[EchoLLM], str] = {
     NoClassDocstring: "docs.class_docstring",
     UndocumentedField: "docs.init_args",
     ServiceWithoutApiLink: "docs.api_link",
+    TokenWithoutChunk: "streaming.new_token",
+    TokenAfterYield: "streaming.token_before_yield",
+    AstreamOnlyTakesStrings: "streaming.events",
+    RegexStop: "stop.respected",
+    RaisesOnStop: "stop.respected",
+    FirstListedStopWins: "stop.respected",
+    StripsStop: "stop.included",
+    PlainStrKey: "secrets.secretstr",
+    KeyInIdentifyingParams: "secrets.no_leak",
+    KeyInDebugLog: "secrets.no_leak",
+    AcallDiffers: "async.parity",
+    SleepsInAcall: "async.non_blocking",
+    BusyAstream: "async.non_blocking",
+    OrphanedProducer: "async.cancellation",
 }
+
+
+# --- compliant, but not deterministic --------------------------------------
+
+WORDS = ["alpha.", "beta", "gamma?", "delta", "(epsilon)", "zeta", "eta!", "theta"]
+
+
+@documented
+class RandomWords(EchoLLM):
+    """Answers random words; stop, callbacks and async all done right."""
+
+    def _echo(self, prompt: str, stop: list[str] | None) -> str:
+        count = random.randint(8, 14)
+        return truncate_at_stop(" ".join(random.choice(WORDS) for _ in range(count)), stop)

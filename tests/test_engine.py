@@ -34,7 +34,8 @@ def test_each_observation_is_made_once_and_counted():
     # stream and astream cost one call each; lifecycle reuses everything.
     assert records["methods.stream"].model_calls == 1
     assert records["callbacks.lifecycle"].model_calls == 0
-    assert sum(r.model_calls for r in records.values()) == 14
+    # the whole catalog stays within the cost goal of 25 calls
+    assert sum(r.model_calls for r in records.values()) == 24
 
 
 def test_selection_by_area_and_id():

@@ -16,6 +16,8 @@ def _quiet_inner_sessions(pytester, monkeypatch):
 
 ECHO = ("--llm", "reference_llm:EchoLLM", "--llm-params", '{"n": 64}')
 N_CHECKS = len(__import__("harness").catalog())
+SKIPS = 3  # EchoLLM has no credential and calls no service: secrets.* and docs.api_link
+RUNS = N_CHECKS - SKIPS
 TEST_CLASS = """
 from harness import LLMComplianceTests
 from {module} import {name}
@@ -34,7 +36,7 @@ def class_source(name: str = "EchoLLM", module: str = "reference_llm", extra: st
 
 def test_llm_option_collects_the_checklist_with_no_test_file(pytester):
     result = pytester.runpytest(*ECHO)
-    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1)
+    result.assert_outcomes(passed=RUNS, skipped=SKIPS)
     result.stdout.fnmatch_lines(
         [
             f"collected {N_CHECKS} items",
@@ -42,7 +44,7 @@ def test_llm_option_collects_the_checklist_with_no_test_file(pytester):
             "reference_llm:EchoLLM (stop policy: include)",
             "  PASS  interface.llm_type *",
             "  SKIP  docs.api_link *not service-backed*",
-            f"  {N_CHECKS - 1} passed, 1 skipped; {N_CHECKS} of {N_CHECKS} checks in the "
+            f"  {RUNS} passed, {SKIPS} skipped; {N_CHECKS} of {N_CHECKS} checks in the "
             "catalog ran; * model calls",
         ]
     )
@@ -74,14 +76,14 @@ def test_ini_option_lists_targets(pytester):
         """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(passed=2 * N_CHECKS - 3, skipped=2, failed=1)
+    result.assert_outcomes(passed=2 * RUNS - 1, skipped=2 * SKIPS, failed=1)
     result.stdout.fnmatch_lines(["*FAIL  methods.batch*batch results are not in input order*"])
 
 
 def test_test_class_runs_every_check(pytester):
     pytester.makepyfile(class_source())
     result = pytester.runpytest("-v")
-    result.assert_outcomes(passed=N_CHECKS, skipped=1)  # + test_no_overrides
+    result.assert_outcomes(passed=RUNS + 1, skipped=SKIPS)  # + test_no_overrides
     result.stdout.fnmatch_lines(
         [
             "*TestModel::test_no_overrides*PASSED*",
@@ -99,7 +101,7 @@ def test_k_matches_check_ids_on_test_classes(pytester):
 def test_failure_message_says_what_and_where(pytester):
     pytester.makepyfile(class_source("BatchOutOfOrder", "tests.gallery"))
     result = pytester.runpytest()
-    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1, failed=1)
+    result.assert_outcomes(passed=RUNS, skipped=SKIPS, failed=1)
     result.stdout.fnmatch_lines(
         [
             "*batch results are not in input order",
@@ -115,13 +117,13 @@ def test_declared_expected_failure_is_xfailed(pytester):
     extra = '    llm_xfail = {"methods.batch": "provider batches out of order, #7"}'
     pytester.makepyfile(class_source("BatchOutOfOrder", "tests.gallery", extra))
     result = pytester.runpytest("-rx")
-    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1, xfailed=1)
+    result.assert_outcomes(passed=RUNS, skipped=SKIPS, xfailed=1)
     result.stdout.fnmatch_lines(["  XFAIL methods.batch*provider batches out of order, #7*"])
 
 
 def test_expected_failure_that_passes_fails_strictly(pytester):
     result = pytester.runpytest(*ECHO, "--llm-xfail", "methods.batch=stale declaration")
-    result.assert_outcomes(passed=N_CHECKS - 2, skipped=1, failed=1)
+    result.assert_outcomes(passed=RUNS - 1, skipped=SKIPS, failed=1)
     result.stdout.fnmatch_lines(
         ["*declared as an expected failure (stale declaration) but it passed*"]
     )
@@ -131,7 +133,7 @@ def test_overriding_a_check_without_xfail_fails(pytester):
     extra = "    def test_methods_batch(self, request):\n        pass\n"
     pytester.makepyfile(class_source(extra=extra))
     result = pytester.runpytest()
-    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1, failed=1)
+    result.assert_outcomes(passed=RUNS, skipped=SKIPS, failed=1)
     result.stdout.fnmatch_lines(["*overridden without @pytest.mark.xfail*test_methods_batch*"])
 
 
@@ -144,7 +146,7 @@ def test_overriding_a_check_with_xfail_and_reason_is_allowed(pytester):
     )
     pytester.makepyfile(class_source(extra=extra))
     result = pytester.runpytest()
-    result.assert_outcomes(passed=N_CHECKS - 1, skipped=1, xfailed=1)
+    result.assert_outcomes(passed=RUNS, skipped=SKIPS, xfailed=1)
 
 
 @pytest.mark.parametrize(
@@ -231,16 +233,16 @@ def test_sessions_without_targets_see_nothing_of_the_plugin(pytester):
 def test_checks_do_not_depend_on_the_users_async_setup(pytester, args):
     pytester.makepyfile(class_source())
     result = pytester.runpytest(*args)
-    result.assert_outcomes(passed=N_CHECKS, skipped=1)
+    result.assert_outcomes(passed=RUNS + 1, skipped=SKIPS)
 
 
 def test_summary_is_printed_once_under_xdist(pytester):
     pytester.makepyfile(class_source())
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=N_CHECKS, skipped=1)
+    result.assert_outcomes(passed=RUNS + 1, skipped=SKIPS)
     assert result.stdout.str().count("= llm-compliance =") == 1
     result.stdout.fnmatch_lines(
-        [f"*{N_CHECKS - 1} passed, 1 skipped; {N_CHECKS} of {N_CHECKS} checks*"]
+        [f"*{RUNS} passed, {SKIPS} skipped; {N_CHECKS} of {N_CHECKS} checks*"]
     )
 
 

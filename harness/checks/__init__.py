@@ -1,5 +1,5 @@
 """The checks, one module per area of CHECKLIST.md; importing registers them."""
 
-from harness.checks import callbacks, docs, interface, methods
+from harness.checks import async_, callbacks, docs, interface, methods, secrets, stop, streaming
 
-__all__ = ["callbacks", "docs", "interface", "methods"]
+__all__ = ["async_", "callbacks", "docs", "interface", "methods", "secrets", "stop", "streaming"]

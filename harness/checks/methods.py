@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.checks._text import excerpt
+from harness.introspect import defined_by_user
 from harness.observe import INPUTS, Call, Observations
 from harness.outcomes import Verdict, fail, passed
 from harness.registry import check
@@ -33,7 +34,13 @@ def _method_of(label: str) -> str:
     return "_acall" if label.startswith("a") else "_call"
 
 
-def _require_text(call: Call) -> str:
+def _entry_point(obs: Observations, label: str) -> str:
+    """The method to look at for a call: an overridden public method, or the model's."""
+    public = label.split("(")[0]
+    return public if defined_by_user(obs.facts.cls, public) else _method_of(label)
+
+
+def _require_text(call: Call, method: str) -> str:
     """The call's output, which must be a str; otherwise fail."""
     if not call.ok:
         raise fail(
@@ -41,22 +48,22 @@ def _require_text(call: Call) -> str:
             expected="a str",
             observed=call.raised,
             cause="the model's code raised on this input",
-            method=_method_of(call.label),
+            method=method,
         )
     if not isinstance(call.output, str):
         raise fail(
             f"{call.label} did not return a str",
             expected="a str",
             observed=excerpt(call.output),
-            cause="_call/_acall returns something else than the text",
-            method=_method_of(call.label),
+            cause="it returns something else than the text",
+            method=method,
         )
     return call.output
 
 
-def _invoke_verdict(calls: dict[str, Call]) -> Verdict:
+def _invoke_verdict(obs: Observations, calls: dict[str, Call]) -> Verdict:
     for call in calls.values():
-        _require_text(call)
+        _require_text(call, _entry_point(obs, call.label))
     return passed(f"returned a str for each of: {', '.join(calls)}")
 
 
@@ -68,7 +75,7 @@ def _invoke_verdict(calls: dict[str, Call]) -> Verdict:
 )
 def invoke(obs: Observations) -> Verdict:
     """``invoke`` accepts every input kind LangChain accepts."""
-    return _invoke_verdict(obs.invoke)
+    return _invoke_verdict(obs, obs.invoke)
 
 
 @check(
@@ -79,7 +86,7 @@ def invoke(obs: Observations) -> Verdict:
 )
 def ainvoke(obs: Observations) -> Verdict:
     """``ainvoke`` accepts every input kind LangChain accepts."""
-    return _invoke_verdict(obs.ainvoke)
+    return _invoke_verdict(obs, obs.ainvoke)
 
 
 def _batch_verdict(obs: Observations, call: Call, singles: dict[str, Call]) -> Verdict:

@@ -1,0 +1,220 @@
+"""``streaming.*``: tokens announced once per chunk, before the chunk, and events."""
+
+from __future__ import annotations
+
+from harness.checks._text import excerpt
+from harness.introspect import defined_by_user
+from harness.observe import Call, Observations
+from harness.outcomes import Verdict, fail, passed, skipped
+from harness.recorders import Event
+from harness.registry import check
+
+NEW_TOKEN_FIX = """
+def _stream(self, prompt, stop=None, run_manager=None, **kwargs) -> Iterator[GenerationChunk]:
+    for piece in self._client.stream(prompt, stop=stop):
+        chunk = GenerationChunk(text=piece)
+        if run_manager:
+            run_manager.on_llm_new_token(chunk.text, chunk=chunk)   # once per chunk
+        yield chunk
+
+# and in _astream:  await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+"""
+BEFORE_YIELD_FIX = """
+# Fire the callback first, then yield: the caller may stop at any yield.
+chunk = GenerationChunk(text=piece)
+if run_manager:
+    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+yield chunk                      # not: yield chunk; run_manager.on_llm_new_token(...)
+"""
+EVENTS_FIX = """
+# astream_events builds on_llm_stream from on_llm_new_token: fire it for every
+# chunk, with chunk=GenerationChunk, in _astream (or _stream), before yielding.
+"""
+NOT_STREAMING = (
+    "neither _stream, _astream, stream nor astream is overridden, so streaming "
+    "falls back to invoke's single chunk",
+    "the class overrides _stream or _astream",
+)
+
+
+def streaming_paths(obs: Observations) -> dict[str, Call]:
+    """The stream paths the class implements itself, by name."""
+    cls = obs.facts.cls
+    sync = defined_by_user(cls, "_stream") or defined_by_user(cls, "stream")
+    native_async = defined_by_user(cls, "_astream") or defined_by_user(cls, "astream")
+    paths = {}
+    if sync:
+        paths["stream"] = obs.stream
+    if sync or native_async:  # BaseLLM's _astream runs _stream when only it exists
+        paths["astream"] = obs.astream
+    return paths
+
+
+def _tokens_and_receipts(call: Call) -> tuple[list[Event], list[Event]]:
+    tokens = [e for e in call.events if e.kind == "token"]
+    receipts = [e for e in call.events if e.kind == "received"]
+    return tokens, receipts
+
+
+def _judged(obs: Observations) -> tuple[dict[str, Call], list[str]]:
+    """Streaming paths that yielded valid chunks, and notes on the others."""
+    judged, notes = {}, []
+    for name, call in streaming_paths(obs).items():
+        if obs.text_of(name) is None:
+            notes.append(f"{name} not judged: it fails methods.{name}")
+        else:
+            judged[name] = call
+    return judged, notes
+
+
+@check(
+    "streaming.new_token",
+    rule=(
+        "a streaming model fires `on_llm_new_token` once per yielded chunk, with its text "
+        "and `chunk=` the `GenerationChunk`, on the sync and the async path"
+    ),
+    source='Streaming: "invoke on_llm_new_token"',
+    fix=NEW_TOKEN_FIX,
+)
+def new_token(obs: Observations) -> Verdict:
+    """LangChain's ``BaseLLM`` never fires ``on_llm_new_token``: the class must."""
+    if not obs.facts.streams:
+        return skipped(*NOT_STREAMING)
+    judged, notes = _judged(obs)
+    if not judged:
+        return skipped("; ".join(notes), "the stream paths yield str chunks")
+    for name, call in judged.items():
+        tokens, receipts = _tokens_and_receipts(call)
+        method = (
+            "_astream" if name == "astream" and "_astream" in obs.facts.overrides else "_stream"
+        )
+        if len(tokens) != len(receipts):
+            raise fail(
+                f"{name}: {len(tokens)} on_llm_new_token for {len(receipts)} chunks",
+                expected="one on_llm_new_token per yielded chunk",
+                observed=f"{len(tokens)} callbacks, {len(receipts)} chunks",
+                cause="run_manager.on_llm_new_token is missing, fired twice, or (async) "
+                "not awaited",
+                method=method,
+            )
+        for index, (token, receipt) in enumerate(zip(tokens, receipts, strict=True)):
+            problem = ""
+            if token.text != receipt.text:
+                problem = f"token {token.text!r} for chunk {receipt.text!r}"
+            elif token.data.get("chunk_type") != "GenerationChunk":
+                problem = f"chunk= is {token.data.get('chunk_type')}, not a GenerationChunk"
+            elif token.data.get("chunk_text") != token.text:
+                problem = f"chunk=.text is {excerpt(token.data.get('chunk_text'))}"
+            if problem:
+                raise fail(
+                    f"{name}: on_llm_new_token #{index + 1} does not match its chunk",
+                    expected="on_llm_new_token(chunk.text, chunk=chunk) for the yielded chunk",
+                    observed=problem,
+                    method=method,
+                )
+    note = f"; {'; '.join(notes)}" if notes else ""
+    return passed(f"one matching on_llm_new_token per chunk on {', '.join(judged)}{note}")
+
+
+@check(
+    "streaming.token_before_yield",
+    rule="each `on_llm_new_token` fires BEFORE its chunk reaches the caller, sync and async",
+    source='Streaming: "callback BEFORE yielding"',
+    fix=BEFORE_YIELD_FIX,
+)
+def token_before_yield(obs: Observations) -> Verdict:
+    """Read off the ordered trace: token i comes before receipt i."""
+    if not obs.facts.streams:
+        return skipped(*NOT_STREAMING)
+    judged, notes = _judged(obs)
+    compared = []
+    for name, call in judged.items():
+        tokens, receipts = _tokens_and_receipts(call)
+        if not tokens or len(tokens) != len(receipts):
+            notes.append(f"{name} not judged: its tokens do not pair with its chunks")
+            continue
+        position = {id(event): i for i, event in enumerate(call.events)}
+        for index, (token, receipt) in enumerate(zip(tokens, receipts, strict=True)):
+            if position[id(token)] > position[id(receipt)]:
+                raise fail(
+                    f"{name}: chunk #{index + 1} reached the caller before its on_llm_new_token",
+                    expected="on_llm_new_token, then the chunk",
+                    observed=f"the chunk {receipt.text!r}, then its callback",
+                    cause="the callback is fired after `yield chunk`",
+                    method="_astream" if name == "astream" else "_stream",
+                )
+        compared.append(name)
+    if not compared:
+        return skipped("; ".join(notes), "on_llm_new_token fires once per chunk")
+    note = f"; {'; '.join(notes)}" if notes else ""
+    return passed(f"every callback came before its chunk on {', '.join(compared)}{note}")
+
+
+@check(
+    "streaming.events",
+    rule=(
+        "`astream_events(version='v2')` over `ChatPromptTemplate | model` gives "
+        "`on_llm_start`, `on_llm_stream` chunks joining to the output, `on_llm_end`; "
+        "the chain's `on_chain_stream` mirrors them"
+    ),
+    source="Let's test it: astream_events",
+    fix=EVENTS_FIX,
+)
+def events(obs: Observations) -> Verdict:
+    """Applies to streaming models: LangChain's fallback emits no ``on_llm_stream``."""
+    if not obs.facts.streams:
+        return skipped(*NOT_STREAMING)
+    if obs.text_of("astream") is None:
+        return skipped("astream not judged: it fails methods.astream", "astream works")
+    call = obs.events
+    if not call.ok:
+        raise fail(
+            "astream_events raised",
+            expected="a stream of events",
+            observed=call.raised,
+            method="_astream",
+        )
+    events: list[tuple[str, str, str | None]] = call.output
+    llm_kinds = [kind for kind, _, _ in events if kind.startswith("on_llm_")]
+    streamed = [text or "" for kind, _, text in events if kind == "on_llm_stream"]
+    mirrored = [text or "" for kind, _, text in events if kind == "on_chain_stream"]
+    ends = [text for kind, _, text in events if kind == "on_llm_end"]
+    shape_ok = (
+        llm_kinds[:1] == ["on_llm_start"]
+        and llm_kinds[-1:] == ["on_llm_end"]
+        and llm_kinds.count("on_llm_start") == 1
+        and llm_kinds.count("on_llm_end") == 1
+        and bool(streamed)
+    )
+    if not shape_ok:
+        raise fail(
+            "astream_events does not show the model's run as start, stream, end",
+            expected="on_llm_start, on_llm_stream..., on_llm_end",
+            observed=excerpt(_collapse(llm_kinds), 120),
+            cause="on_llm_new_token is not fired (no on_llm_stream), or the run is "
+            "opened or closed by hand",
+            method="_astream",
+        )
+    output = ends[0] or ""
+    if "".join(streamed) != output or mirrored != streamed:
+        raise fail(
+            "astream_events chunks do not add up",
+            expected=f"on_llm_stream and on_chain_stream chunks joining to {excerpt(output)}",
+            observed=f"on_llm_stream {excerpt(''.join(streamed))}, "
+            f"on_chain_stream {excerpt(''.join(mirrored))}",
+            cause="the text passed to on_llm_new_token differs from the yielded chunks",
+            method="_astream",
+        )
+    return passed(f"{len(streamed)} on_llm_stream events between start and end, mirrored")
+
+
+def _collapse(kinds: list[str]) -> list[str]:
+    """``[a, b, b, b, c]`` -> ``[a, b x3, c]``, for short messages."""
+    out: list[str] = []
+    for kind in kinds:
+        if out and out[-1].split(" x")[0] == kind:
+            name, _, count = out[-1].partition(" x")
+            out[-1] = f"{name} x{int(count or 1) + 1}"
+        else:
+            out.append(kind)
+    return out
