@@ -66,10 +66,12 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
     ``TargetError`` (the target cannot be built) propagates to the caller.
     """
     started, calls_before = time.perf_counter(), obs.model_calls
+    position: tuple[str, int] | None = None
     try:
         verdict = check.function(obs)
     except CheckFailed as failed:
         verdict = Verdict(Outcome.FAILED, render_failure(check, obs, failed))
+        position = obs.facts.position(failed.failure.method)
     except TargetError:
         raise
     except Exception as exc:
@@ -83,6 +85,8 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
         message=obs.redact(verdict.message),
         duration_s=time.perf_counter() - started,
         model_calls=obs.model_calls - calls_before,
+        file=position[0] if position else None,
+        line=position[1] if position else None,
     )
 
 
@@ -126,8 +130,21 @@ def check_llm(
     return run_checks(loaded, settings, checks)
 
 
-def run_checks(target: Target, settings: Settings, checks: Iterable[Check]) -> list[CheckRecord]:
-    """Run ``checks`` against one target, sharing its observations."""
+def run_checks(
+    target: Target,
+    settings: Settings,
+    checks: Iterable[Check],
+    progress: Callable[[Check], None] | None = None,
+) -> list[CheckRecord]:
+    """Run ``checks`` against one target, sharing its observations.
+
+    ``progress`` is told of each check before it runs.
+    """
     obs = Observations(target, settings)
     _ = obs.llm  # build it up front, so that a target error comes before any check
-    return [run_check(check, obs) for check in checks]
+    records = []
+    for check in checks:
+        if progress:
+            progress(check)
+        records.append(run_check(check, obs))
+    return records

@@ -168,20 +168,23 @@ class Facts:
             return False
         return True
 
-    def location(self, method: str) -> str:
-        """``path:line (Class.method)`` of a method, or of the class."""
+    def position(self, method: str) -> tuple[str, int] | None:
+        """File and line of a method the user's code defines, or of the class."""
         obj: Any = self.cls
         for klass in _user_classes(self.cls):
             if method and method in vars(klass):
                 obj = inspect.unwrap(_plain_function(vars(klass)[method]))
                 break
         try:
-            path = inspect.getsourcefile(obj) or "?"
-            line = inspect.getsourcelines(obj)[1]
+            return inspect.getsourcefile(obj) or "?", inspect.getsourcelines(obj)[1]
         except (OSError, TypeError):
-            return f"{self.name}.{method}" if method else self.name
+            return None
+
+    def location(self, method: str) -> str:
+        """``path:line (Class.method)`` of a method, or of the class."""
         where = f"{self.name}.{method}" if method else self.name
-        return f"{path}:{line} ({where})"
+        position = self.position(method)
+        return f"{position[0]}:{position[1]} ({where})" if position else where
 
 
 def _plain_function(member: Any) -> Any:

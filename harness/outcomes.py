@@ -75,6 +75,9 @@ class CheckRecord:
     message: str
     duration_s: float
     model_calls: int
+    file: str | None = None
+    """For a failure: the file of the method to look at."""
+    line: int | None = None
 
     @property
     def headline(self) -> str:

@@ -57,10 +57,26 @@ class Check:
         return DOCS_URL + self.id.replace(".", "")
 
     @property
+    def section(self) -> str:
+        """The guide's section this check comes from."""
+        return next(name for name, areas in SECTIONS.items() if self.area in areas)
+
+    @property
     def test_name(self) -> str:
         """The name of its method on ``LLMComplianceTests``."""
         return "test_" + self.id.replace(".", "_")
 
+
+SECTIONS = {
+    "Implementation": ("interface",),
+    "Tests": ("methods", "callbacks"),
+    "Streaming": ("streaming",),
+    "Stop token": ("stop",),
+    "Secret API keys": ("secrets",),
+    "Async": ("async",),
+    "Documentation": ("docs",),
+}
+"""The guide's sections (and the design card's Async), with their areas, in order."""
 
 _CATALOG: dict[str, Check] = {}
 

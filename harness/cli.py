@@ -1,0 +1,257 @@
+"""``llm-compliance``: the checklist from the terminal, pre-commit and CI.
+
+Exit codes: 0 every applicable check passed (or was an expected failure),
+1 a check failed, 2 a usage or target error, 3 an error inside the harness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from harness import __version__
+
+if TYPE_CHECKING:
+    from harness.report import Report
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
+ENV_LAYER = {
+    "stop_policy": "LLM_COMPLIANCE_STOP_POLICY",
+    "timeout": "LLM_COMPLIANCE_TIMEOUT",
+    "stall_ms": "LLM_COMPLIANCE_STALL_MS",
+    "xfail": "LLM_COMPLIANCE_XFAIL",
+}
+
+
+class UsageProblem(Exception):
+    """Bad input: reported on one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: ``check``, ``list`` and ``explain``."""
+    parser = argparse.ArgumentParser(
+        prog="llm-compliance",
+        description="Check a LangChain LLM class against the custom-LLM contribution checklist.",
+        epilog="Exit codes: 0 passed, 1 a check failed, 2 usage or target error, "
+        "3 an error inside the harness.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser(
+        "check",
+        help="run the checklist",
+        description="Run the checklist against TARGET, the targets of pyproject.toml "
+        "[tool.llm-compliance], or else the built-in reference EchoLLM.",
+    )
+    check.add_argument("target", nargs="?", help="package.module:Name (a class or a factory)")
+    check.add_argument("--params", help="the class's params as a JSON object")
+    check.add_argument("--stop-policy", choices=["include", "exclude"])
+    check.add_argument("--xfail", action="append", default=[], metavar="ID=REASON")
+    check.add_argument("--select", action="append", default=[], metavar="ID|AREA")
+    check.add_argument("--deselect", action="append", default=[], metavar="ID|AREA")
+    check.add_argument("--timeout", metavar="S", help="seconds per model call (default 30)")
+    check.add_argument("--stall-ms", metavar="MS", help="tolerated loop stall (default 50)")
+    check.add_argument("--report-json", metavar="PATH")
+    check.add_argument("--report-md", metavar="PATH")
+    check.add_argument("--junitxml", metavar="PATH")
+    check.add_argument(
+        "--color", choices=["auto", "always", "never"], default="auto", help="default: auto"
+    )
+
+    commands.add_parser("list", help="print the catalog of checks")
+    explain = commands.add_parser("explain", help="explain one check and how to fix it")
+    explain.add_argument("id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; return the exit code."""
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    sys.path.insert(0, os.getcwd())  # the user's modules, as `python -m` would find them
+    try:
+        if args.command == "list":
+            return list_checks(out)
+        if args.command == "explain":
+            return explain(args.id, out)
+        return check(args, out)
+    except UsageProblem as exc:
+        print(f"llm-compliance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def list_checks(out: TextIO) -> int:
+    """Print id, area and rule of every check."""
+    from harness.registry import catalog
+
+    checks = catalog().values()
+    width = max(len(check.id) for check in checks)
+    for check in checks:
+        print(f"{check.id:<{width}}  {check.area:<10} {check.rule}", file=out)
+    return EXIT_OK
+
+
+def explain(check_id: str, out: TextIO) -> int:
+    """Print a check's rule, why it matters, the fix as code, and the link."""
+    from harness.registry import catalog
+
+    checks = catalog()
+    if check_id not in checks:
+        raise UsageProblem(f"unknown check id {check_id!r}; `llm-compliance list` shows them")
+    check = checks[check_id]
+    why = (check.function.__doc__ or "").strip()
+    print(f"{check.id}  ({check.section}; checklist: {check.source})\n", file=out)
+    print(f"Rule: {check.rule}\n", file=out)
+    if why:
+        print(f"Why and how it is checked:\n  {why.replace(chr(10), chr(10) + '  ')}\n", file=out)
+    print(f"Fix:\n{check.fix}\n", file=out)
+    print(f"More: {check.link}", file=out)
+    return EXIT_OK
+
+
+def _settings_layers(args: argparse.Namespace, project: dict[str, Any]) -> list[tuple[str, Any]]:
+    from harness.project_config import SOURCE
+
+    layers: list[tuple[str, Any]] = [(SOURCE, project)]
+    for key, name in ENV_LAYER.items():
+        if value := os.environ.get(name):
+            layers.append((f"environment variable {name}", {key: value}))
+    cli = {
+        "stop_policy": args.stop_policy,
+        "timeout": args.timeout,
+        "stall_ms": args.stall_ms,
+        "xfail": args.xfail or None,
+    }
+    for key, value in cli.items():
+        if value is not None:
+            layers.append((f"command-line option --{key.replace('_', '-')}", {key: value}))
+    return layers
+
+
+def _writable(path: str | None, option: str) -> Path | None:
+    """The report path, its folder made; a path that cannot be written is usage."""
+    if path is None:
+        return None
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageProblem(f"{option} {path}: cannot write it: {exc.strerror or exc}") from None
+    return target
+
+
+def check(args: argparse.Namespace, out: TextIO) -> int:
+    """Resolve targets and settings, run, print, write the reports."""
+    from harness.engine import run_checks
+    from harness.project_config import load_project_config
+    from harness.registry import catalog, select
+    from harness.report import Report, TargetReport, github_annotations, to_markdown
+    from harness.settings import SettingsError, merge
+    from harness.targets import REFERENCE_PARAMS, REFERENCE_SPEC, TargetError, load_target
+
+    try:
+        project = load_project_config(Path.cwd())
+        settings = merge(_settings_layers(args, project.settings), catalog())
+        checks = select(args.select, args.deselect)
+        if args.target:
+            specs = [(args.target, args.params, "command line")]
+        elif project.targets:
+            if args.params:
+                raise UsageProblem("--params needs a TARGET")
+            specs = [(t, p, "pyproject.toml [tool.llm-compliance]") for t, p in project.targets]
+        else:
+            specs = [(REFERENCE_SPEC, args.params or REFERENCE_PARAMS, "built-in reference")]
+        targets = [load_target(spec, params, source=source) for spec, params, source in specs]
+        for target in targets:
+            target.build()
+    except (TargetError, SettingsError) as exc:
+        raise UsageProblem(str(exc)) from None
+    except KeyError as exc:
+        raise UsageProblem(
+            f"unknown check id or area {exc.args[0]!r} in --select/--deselect"
+        ) from None
+    paths = {
+        "json": _writable(args.report_json, "--report-json"),
+        "md": _writable(args.report_md, "--report-md"),
+        "junit": _writable(args.junitxml, "--junitxml"),
+    }
+    colour = args.color == "always" or (
+        args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR")
+    )
+    started = time.perf_counter()
+    reports = []
+    for target in targets:
+        progress = _progress(target.label, len(checks))
+        try:
+            records = run_checks(target, settings, checks, progress)
+        except TargetError as exc:
+            raise UsageProblem(str(exc)) from None
+        finally:
+            progress(None)
+        reports.append(TargetReport(target.label, settings, records))
+    report = Report(reports, duration_s=time.perf_counter() - started)
+    _print(report, out, colour)
+    _write(report, paths)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for command in github_annotations(report, os.environ.get("GITHUB_WORKSPACE")):
+            print(command, file=out)
+        if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(to_markdown(report) + "\n")
+    return {"passed": EXIT_OK, "failed": EXIT_FAILED, "error": EXIT_HARNESS}[report.verdict]
+
+
+def _progress(label: str, total: int) -> Callable[[Any], None]:
+    """A one-line progress display on a terminal's stderr; silent otherwise."""
+    done = [0]
+    shown = sys.stderr.isatty()
+
+    def update(check: Any) -> None:
+        if not shown:
+            return
+        if check is None:
+            sys.stderr.write("\r\033[K")
+        else:
+            done[0] += 1
+            sys.stderr.write(f"\r\033[K[{done[0]}/{total}] {label}: {check.id}")
+        sys.stderr.flush()
+
+    return update
+
+
+def _print(report: Report, out: TextIO, colour: bool) -> None:
+    from harness.terminal import target_lines
+
+    print(f"llm-compliance {__version__}", file=out)
+    for target in report.targets:
+        print(file=out)
+        lines = target_lines(
+            target.target, target.settings.stop_policy, target.records, colour=colour, details=True
+        )
+        print("\n".join(lines), file=out)
+    print(f"\n{report.verdict.upper()} in {report.duration_s:.1f} s", file=out)
+
+
+def _write(report: Report, paths: dict[str, Path | None]) -> None:
+    import json
+
+    from harness.report import to_json, to_junit, to_markdown
+
+    if paths["json"]:
+        paths["json"].write_text(json.dumps(to_json(report), indent=2) + "\n", encoding="utf-8")
+    if paths["md"]:
+        paths["md"].write_text(to_markdown(report), encoding="utf-8")
+    if paths["junit"]:
+        paths["junit"].write_text(to_junit(report), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

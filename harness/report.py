@@ -1,0 +1,225 @@
+"""Reports of a run: JSON (versioned, with a schema), Markdown, JUnit XML, GitHub.
+
+A ``Report`` is the records of one or more targets with the settings they ran
+under. Each writer is a pure function of it; none of them sees a secret the
+records do not already mask.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.outcomes import CheckRecord, Outcome
+from harness.registry import SECTIONS, catalog
+from harness.settings import Settings
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+BAD = (Outcome.FAILED, Outcome.ERROR)
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    """The records of one target, with the settings they ran under."""
+
+    target: str
+    settings: Settings
+    records: Sequence[CheckRecord]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run found."""
+
+    targets: Sequence[TargetReport]
+    duration_s: float = 0.0
+    created: float = field(default_factory=time.time)
+
+    @property
+    def records(self) -> list[CheckRecord]:
+        """All records of all targets."""
+        return [record for target in self.targets for record in target.records]
+
+    @property
+    def verdict(self) -> str:
+        """``error`` if the harness failed, ``failed`` if a check did, else ``passed``."""
+        outcomes = {record.outcome for record in self.records}
+        if Outcome.ERROR in outcomes:
+            return "error"
+        return "failed" if Outcome.FAILED in outcomes else "passed"
+
+
+def counts(records: Sequence[CheckRecord]) -> dict[str, int]:
+    """How many records have each outcome, and their model calls."""
+    tally = Counter(record.outcome.value for record in records)
+    result = {outcome.value: tally[outcome.value] for outcome in Outcome}
+    result["model_calls"] = sum(record.model_calls for record in records)
+    result["checks_run"] = len(records)
+    result["catalog_size"] = len(catalog())
+    return result
+
+
+# --- JSON ----------------------------------------------------------------
+
+
+def _record_json(record: CheckRecord) -> dict[str, Any]:
+    location = {"file": record.file, "line": record.line} if record.file else None
+    return {
+        "id": record.id,
+        "area": record.area,
+        "outcome": record.outcome.value,
+        "message": record.message,
+        "duration_s": round(record.duration_s, 6),
+        "model_calls": record.model_calls,
+        "location": location,
+    }
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The report as a JSON document that validates against ``report.schema.json``."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "pytest-llm-compliance", "version": __version__},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(report.created)),
+        "duration_s": round(report.duration_s, 3),
+        "targets": [
+            {
+                "target": target.target,
+                "settings": {
+                    "stop_policy": target.settings.stop_policy,
+                    "timeout_s": target.settings.timeout_s,
+                    "stall_ms": target.settings.stall_ms,
+                    "xfail": dict(target.settings.xfail),
+                },
+                "checks": [_record_json(record) for record in target.records],
+                "summary": counts(target.records),
+            }
+            for target in report.targets
+        ],
+        "summary": {**counts(report.records), "verdict": report.verdict},
+    }
+
+
+# --- Markdown --------------------------------------------------------------
+
+BOXES = {
+    Outcome.PASSED: "[x]",
+    Outcome.XFAILED: "[ ]",
+    Outcome.FAILED: "[ ]",
+    Outcome.ERROR: "[ ]",
+    Outcome.SKIPPED: "[-]",
+}
+
+
+def to_markdown(report: Report) -> str:
+    """The guide's contribution checklist with boxes ticked, then the failures."""
+    checks = catalog()
+    lines = ["# LangChain LLM contribution checklist", ""]
+    for target in report.targets:
+        tally = counts(target.records)
+        lines += [
+            f"## `{target.target}`",
+            "",
+            f"Stop policy: **{target.settings.stop_policy}** · {tally['passed']} passed, "
+            f"{tally['failed']} failed, {tally['skipped']} skipped, {tally['xfailed']} "
+            f"expected failures, {tally['error']} harness errors · {tally['checks_run']} of "
+            f"{tally['catalog_size']} checks · {tally['model_calls']} model calls",
+            "",
+        ]
+        for section, areas in SECTIONS.items():
+            mine = [r for r in target.records if r.area in areas]
+            if not mine:
+                continue
+            lines += [f"### {section}", ""]
+            for record in mine:
+                note = {
+                    Outcome.SKIPPED: " (not applicable)",
+                    Outcome.XFAILED: " (expected failure)",
+                    Outcome.ERROR: " (harness error)",
+                }.get(record.outcome, "")
+                rule = checks[record.id].rule if record.id in checks else ""
+                lines.append(f"- {BOXES[record.outcome]} `{record.id}`: {rule}{note}")
+            lines.append("")
+        failures = [r for r in target.records if r.outcome in BAD]
+        if failures:
+            lines += ["### Details", ""]
+            for record in failures:
+                lines += [f"#### `{record.id}` ({record.outcome.value})", "", "```text"]
+                lines += [record.message, "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --- JUnit XML ---------------------------------------------------------------
+
+
+def to_junit(report: Report) -> str:
+    """JUnit XML: one test suite per target, one test case per check."""
+    suites = ET.Element("testsuites", name="llm-compliance")
+    for target in report.targets:
+        tally = counts(target.records)
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=target.target,
+            tests=str(tally["checks_run"]),
+            failures=str(tally["failed"]),
+            errors=str(tally["error"]),
+            skipped=str(tally["skipped"] + tally["xfailed"]),
+            time=f"{sum(r.duration_s for r in target.records):.3f}",
+        )
+        for record in target.records:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=target.target,
+                name=record.id,
+                time=f"{record.duration_s:.3f}",
+            )
+            tag = {
+                Outcome.FAILED: "failure",
+                Outcome.ERROR: "error",
+                Outcome.SKIPPED: "skipped",
+                Outcome.XFAILED: "skipped",
+            }.get(record.outcome)
+            if tag:
+                element = ET.SubElement(case, tag, message=record.headline)
+                element.text = record.message
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+# --- GitHub Actions ----------------------------------------------------------
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(report: Report, workspace: str | None = None) -> list[str]:
+    """One ``::error`` workflow command per failure, at the offending method."""
+    root = Path(workspace or os.getcwd()).resolve()
+    commands = []
+    for record in report.records:
+        if record.outcome not in BAD:
+            continue
+        props = [f"title={_escape_property(f'{record.id} ({record.target})')}"]
+        if record.file:
+            path = Path(record.file).resolve()
+            shown = path.relative_to(root) if path.is_relative_to(root) else path
+            props.insert(0, f"file={_escape_property(str(shown))}")
+            if record.line:
+                props.insert(1, f"line={record.line}")
+        commands.append(f"::error {','.join(props)}::{_escape_data(record.message)}")
+    return commands
