@@ -146,3 +146,14 @@ def test_readme_documents_every_check_under_its_anchor():
     for check_id in catalog():
         assert f"### `{check_id}`" in readme, check_id
         assert f"(#{check_id.replace('.', '')})" in readme, check_id
+
+
+def test_readme_gives_the_two_fresh_machine_commands_that_ci_runs():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme, ci = (root / "README.md").read_text(), (root / ".ci/run").read_text()
+    for command in ("pip install . && llm-compliance check", "pip install -e '.[test]' && pytest"):
+        assert f"```bash\n{command}\n```" in readme
+    assert "llm-compliance check" in ci
+    assert "pip install --quiet -e '.[test]' && pytest" in ci
