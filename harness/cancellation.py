@@ -9,6 +9,7 @@ the cancellation closes the stream.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
 
 SETTLE_S = 1.0
+POOL_THREADS = ("asyncio_", "ThreadPoolExecutor", "llm-compliance-call")
+"""Idle executor workers (LangChain's run_in_executor) and the harness's own."""
 """How long the model's generator and tasks get to wind down after the cancel."""
 
 
@@ -36,6 +39,8 @@ class Cancelled:
     open_generators: int
     """Model generators still suspended after the settle time."""
     pending_tasks: list[str]
+    threads: list[str]
+    """Threads the stream started that were still running after the settle time."""
     next_call: Any
     next_error: str
 
@@ -54,9 +59,10 @@ async def cancel_after_first_chunk(
     prompt: str,
     generators: list[weakref.ref[Any]],
     deadline_s: float,
+    call_limit_s: float,
 ) -> Cancelled:
     """Run the scenario; ``generators`` receives the model generators created."""
-    before = asyncio.all_tasks()
+    before, threads_before = asyncio.all_tasks(), set(threading.enumerate())
     first = asyncio.Event()
     pause = asyncio.Event()  # never set: the consumer is cancelled while paused
 
@@ -70,7 +76,9 @@ async def cancel_after_first_chunk(
 
     consumer = asyncio.create_task(consume())
     waiter = asyncio.create_task(first.wait())
-    await asyncio.wait({consumer, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait(
+        {consumer, waiter}, timeout=call_limit_s, return_when=asyncio.FIRST_COMPLETED
+    )
     waiter.cancel()
     got_first = first.is_set()
     cancelled_at = time.perf_counter()
@@ -81,14 +89,22 @@ async def cancel_after_first_chunk(
     def leftovers() -> list[asyncio.Task[Any]]:
         return [t for t in asyncio.all_tasks() - before if t is not consumer and not t.done()]
 
+    def new_threads() -> list[threading.Thread]:
+        return [
+            thread
+            for thread in set(threading.enumerate()) - threads_before
+            if thread.is_alive() and not thread.name.startswith(POOL_THREADS)
+        ]
+
     for _ in range(int(SETTLE_S / 0.01)):  # clean-up (aclose, finalizers) may take a few turns
-        if not leftovers() and not any(_open(g) for g in generators):
+        if not leftovers() and not new_threads() and not any(_open(g) for g in generators):
             break
         await asyncio.sleep(0.01)
     pending = [f"{task.get_name()}: {task.get_coro()!r}"[:100] for task in leftovers()]
+    threads = [thread.name for thread in new_threads()]
     next_call, next_error = None, ""
     try:
-        next_call = await asyncio.wait_for(llm.ainvoke(prompt), deadline_s)
+        next_call = await asyncio.wait_for(llm.ainvoke(prompt), call_limit_s)
     except Exception as exc:
         next_error = f"{type(exc).__name__}: {exc}"
     return Cancelled(
@@ -96,6 +112,7 @@ async def cancel_after_first_chunk(
         ended_in_s=ended_in,
         open_generators=sum(_open(g) for g in generators),
         pending_tasks=pending,
+        threads=threads,
         next_call=next_call,
         next_error=next_error,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -253,5 +254,20 @@ def _write(report: Report, paths: dict[str, Path | None]) -> None:
         paths["junit"].write_text(to_junit(report), encoding="utf-8")
 
 
+def run() -> None:
+    """The console script: exit with ``main``'s code, even past a model's threads.
+
+    A model may leave a non-daemon thread running; Python would then wait for
+    it forever at exit, and hang the user's CI. The output is flushed first.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(thread.is_alive() and not thread.daemon for thread in others):
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -20,14 +20,16 @@ from langchain_core.prompt_values import StringPromptValue
 from langchain_core.runnables import RunnableConfig
 
 from harness.canary import make_canaries, static_surfaces
-from harness.cancellation import cancel_after_first_chunk
+from harness.cancellation import SETTLE_S, cancel_after_first_chunk
 from harness.introspect import Facts, read_facts
 from harness.loop_monitor import model_modules, watch
 from harness.recorders import (
     AsyncTraceRecorder,
     CallCounter,
+    CallTimeout,
     Event,
     LogCapture,
+    OutputCapture,
     TraceRecorder,
     run_async_bounded,
     run_bounded,
@@ -59,6 +61,8 @@ FORMATTED = {
 }
 """The prompt string LangChain hands the model for each input."""
 
+HUNG_TIMEOUT_S = 2.0
+"""The time limit of every call after one call of the same target has hung."""
 CANCEL_DEADLINE_S = 5.0
 """How long a cancelled stream may take to end (capped by the call timeout)."""
 
@@ -77,6 +81,8 @@ class Call:
     events: Sequence[Event]
     payloads: Sequence[str]
     logs: Sequence[str]
+    printed: str
+    """What the model wrote to stdout or stderr during the call."""
     model_calls: int
     duration_s: float
 
@@ -86,8 +92,15 @@ class Call:
         return self.error is None
 
     @property
+    def hung(self) -> bool:
+        """True when the call did not finish within its time limit."""
+        return isinstance(self.error, CallTimeout)
+
+    @property
     def raised(self) -> str:
-        """The exception as one line, for messages."""
+        """What went wrong, as one line: the exception, or that the call hung."""
+        if self.hung:
+            return f"it hung: {self.error}"
         return one_line(self.error) if self.error else ""
 
     def runs(self) -> dict[UUID | None, list[Event]]:
@@ -135,6 +148,8 @@ class Observations:
         self.settings = settings
         self.counter = CallCounter()
         self.redact = Redactor.from_environment()
+        self.hung = False
+        """True once a call has hung; later calls then get ``HUNG_TIMEOUT_S``."""
 
     @cached_property
     def llm(self) -> BaseLLM:
@@ -153,17 +168,35 @@ class Observations:
         """Calls into the model methods so far, across all observations."""
         return self.counter.total
 
+    @property
+    def timeout_s(self) -> float:
+        """The time limit of the next call.
+
+        It is shorter once a call has hung, so that a hanging model costs one
+        full time limit, not one per observation.
+        """
+        return (
+            min(self.settings.timeout_s, HUNG_TIMEOUT_S) if self.hung else self.settings.timeout_s
+        )
+
     def record(self, label: str, body: Body) -> Call:
         """Make one instrumented sync call."""
         return self._record(
-            label, lambda run: run_bounded(run, self.settings.timeout_s), body, is_async=False
+            label, lambda run: run_bounded(run, self.timeout_s), body, is_async=False
         )
 
-    def record_async(self, label: str, body: AsyncBody, llm: BaseLLM | None = None) -> Call:
+    def record_async(
+        self,
+        label: str,
+        body: AsyncBody,
+        llm: BaseLLM | None = None,
+        timeout_s: float | None = None,
+    ) -> Call:
         """Make one instrumented async call on a fresh event loop."""
+        limit = timeout_s or self.timeout_s
         return self._record(
             label,
-            lambda run: run_async_bounded(run, self.settings.timeout_s),
+            lambda run: run_async_bounded(run, limit),
             body,
             is_async=True,
             llm=llm,
@@ -179,12 +212,13 @@ class Observations:
         llm: BaseLLM | None = None,
     ) -> Call:
         llm = llm or self.llm
-        recorder, logs = TraceRecorder(), LogCapture()
+        recorder, logs, output = TraceRecorder(), LogCapture(), OutputCapture()
         handler = AsyncTraceRecorder(recorder) if is_async else recorder
         config: RunnableConfig = {"callbacks": [handler]}
         before, started = self.counter.total, time.perf_counter()
-        with logs.installed(), self.counter.counting(type(llm)):
+        with logs.installed(), output.installed(), self.counter.counting(type(llm)):
             returned = runner(lambda: body(llm, recorder, config))
+        self.hung = self.hung or isinstance(returned.error, CallTimeout)
         return Call(
             label=label,
             output=returned.value,
@@ -193,6 +227,7 @@ class Observations:
             events=list(recorder.events),
             payloads=list(recorder.payloads),
             logs=list(logs.lines),
+            printed=output.text,
             model_calls=self.counter.total - before,
             duration_s=time.perf_counter() - started,
         )
@@ -346,15 +381,17 @@ class Observations:
     def cancellation(self) -> Call:
         """``astream`` cancelled after its first chunk, then ``ainvoke``."""
         generators = self.counter.generators
-        deadline = min(self.settings.timeout_s, CANCEL_DEADLINE_S)
+        call_limit = self.timeout_s
+        deadline = min(call_limit, CANCEL_DEADLINE_S)
 
         def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
             start = len(generators)
             return cancel_after_first_chunk(
-                llm, recorder, cfg, PROMPT, _Since(generators, start), deadline
+                llm, recorder, cfg, PROMPT, _Since(generators, start), deadline, call_limit
             )
 
-        return self.record_async("astream cancelled", run)
+        budget = 2 * call_limit + deadline + SETTLE_S  # first chunk, end, settle, next call
+        return self.record_async("astream cancelled", run, timeout_s=budget)
 
     # --- secrets ------------------------------------------------------------
 
@@ -382,6 +419,7 @@ class Observations:
             "astream_events": repr(events),
             "tracer runs": repr(runs),
             "log records": "\n".join(call.logs),
+            "stdout and stderr": call.printed,
             "exception": call.error_text,
         }
         return CanaryRun(canaries, surfaces, call)

@@ -7,6 +7,7 @@ that check no LLM: LangChain is imported only once a target is configured.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -108,13 +109,16 @@ def pytest_configure(config: pytest.Config) -> None:
     from harness.targets import TargetError, load_target
 
     settings_for(config, None)  # validate the session's settings up front
-    targets = []
+    targets: list[Target] = []
     for spec, params, source in specs:
         try:
             target = load_target(spec, params, source=source)
             target.build()
         except TargetError as exc:
             raise pytest.UsageError(str(exc)) from None
+        seen = sum(t.label.split("#")[0] == target.label for t in targets)
+        if seen:  # the same class with other params: a label of its own
+            target = dataclasses.replace(target, label=f"{target.label}#{seen + 1}")
         targets.append(target)
     config.stash[_targets_key] = targets
 
@@ -174,20 +178,24 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     """Add the configured targets' checks; let ``-k`` match check ids."""
-    names: dict[str, int] = {}
     for target in config.stash.get(_targets_key, []):
-        names[target.label] = names.get(target.label, 0) + 1
-        name = target.label if names[target.label] == 1 else f"{target.label}#{names[target.label]}"
-        collector = TargetCollector.from_parent(session, name=name, nodeid=name, target=target)
+        collector = TargetCollector.from_parent(
+            session, name=target.label, nodeid=target.label, target=target
+        )
         session.ihook.pytest_collectstart(collector=collector)
         report = session.ihook.pytest_make_collect_report(collector=collector)
         session.ihook.pytest_collectreport(report=report)
         items.extend(node for node in report.result if isinstance(node, pytest.Item))
+    checked: set[type] = set()
     for item in items:
-        check_id = getattr(getattr(item, "function", None), "__doc__", "") or ""
         cls = getattr(item, "cls", None)
-        if cls is not None and hasattr(cls, "run_compliance_check"):
-            item.extra_keyword_matches.add(check_id.partition(":")[0])
+        if cls is None or not hasattr(cls, "compliance_settings"):
+            continue
+        if cls not in checked:  # bad class settings stop the session, like bad options
+            cls.compliance_settings(config)
+            checked.add(cls)
+        check_id = getattr(getattr(item, "function", None), "__doc__", "") or ""
+        item.extra_keyword_matches.add(check_id.partition(":")[0])
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -230,3 +238,28 @@ class ComplianceReporter:
         terminalreporter.section("llm-compliance")
         for line in summary_lines(list(self.records.values())):
             terminalreporter.write_line(line)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``pytest -n`` (xdist's default ``load``), keep each target on one worker.
+
+    A target's checks share its observations, so spreading them over workers
+    would repeat model calls. Checks are grouped by their target (or test
+    class); every other test stays its own unit, scheduled as ``load`` does.
+    An explicit ``--dist`` choice is left alone.
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    from harness.registry import catalog
+
+    names = {name for check in catalog().values() for name in (check.id, check.test_name)}
+
+    class TargetScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            scope, _, name = nodeid.rpartition("::")
+            return scope if scope and name in names else nodeid
+
+    return TargetScheduling(config, log)

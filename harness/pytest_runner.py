@@ -89,7 +89,8 @@ def record_check(
     try:
         return run_check(catalog()[check_id], obs)
     except TargetError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        problem = str(exc)
+    pytest.fail(problem, pytrace=False)  # outside the except: no chained traceback
 
 
 def as_property(record: CheckRecord, stop_policy: str) -> tuple[str, dict[str, Any]]:

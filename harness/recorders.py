@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import functools
 import inspect
+import io
 import logging
 import threading
 import traceback
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
@@ -164,6 +166,29 @@ class LogCapture(logging.Handler):
             root.setLevel(level)
 
 
+class OutputCapture:
+    """Collect what the model prints while a call runs, instead of showing it.
+
+    ``sys.stdout`` and ``sys.stderr`` are swapped for the duration of the call
+    (the harness itself prints nothing meanwhile), so a model's prints neither
+    pollute the harness's output nor escape the secrets scan.
+    """
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+
+    @contextmanager
+    def installed(self) -> Iterator[OutputCapture]:
+        """Capture for the duration of the block."""
+        with redirect_stdout(self.buffer), redirect_stderr(self.buffer):
+            yield self
+
+    @property
+    def text(self) -> str:
+        """Everything printed so far."""
+        return self.buffer.getvalue()
+
+
 class CallCounter:
     """Counts calls into the model methods (``_call``, ``_acall``, ...).
 
@@ -213,6 +238,14 @@ class CallTimeout(Exception):
     """A model call did not finish within the time limit."""
 
 
+class CallAbandoned(BaseException):
+    """Raised inside a hung worker to stop it.
+
+    A ``BaseException``, so that ``except Exception`` blocks (LangChain's
+    callback dispatch has them) cannot swallow it and keep the loop spinning.
+    """
+
+
 @dataclass
 class Returned:
     """What a bounded call returned or raised."""
@@ -246,7 +279,22 @@ def run_bounded(function: Callable[[], T], timeout_s: float) -> Returned:
     worker = threading.Thread(target=work, name="llm-compliance-call", daemon=True)
     worker.start()
     worker.join(timeout_s)
-    return _timed_out(timeout_s) if worker.is_alive() else result
+    if worker.is_alive():
+        _interrupt(worker)
+        return _timed_out(timeout_s)
+    return result
+
+
+def _interrupt(worker: threading.Thread) -> None:
+    """Ask a hung worker to stop.
+
+    ``CallAbandoned`` is raised in it at its next Python instruction: a
+    pure-Python spin stops, a blocking C call does not.
+    """
+    if worker.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(worker.ident), ctypes.py_object(CallAbandoned)
+        )
 
 
 def run_async_bounded(function: Callable[[], Awaitable[T]], timeout_s: float) -> Returned:

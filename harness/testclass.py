@@ -24,6 +24,7 @@ from langchain_tests.base import BaseStandardTests
 
 from harness.pytest_runner import as_property, record_check, settings_for, settle
 from harness.registry import Check, catalog
+from harness.settings import Settings
 from harness.targets import TargetError, load_target
 
 
@@ -47,22 +48,38 @@ class LLMComplianceTests(BaseStandardTests):
     llm_stall_ms: ClassVar[float | None] = None
     """The longest event-loop stall ``async.non_blocking`` tolerates."""
 
+    @classmethod
+    def compliance_settings(cls, config: pytest.Config) -> Settings:
+        """The class's settings over the session's; ``pytest.UsageError`` if invalid."""
+        source = f"test class {cls.__name__}"
+        if cls.llm_class is None:
+            raise pytest.UsageError(f"{source}: set llm_class to the LLM class or a factory")
+        if not callable(cls.llm_class):
+            raise pytest.UsageError(f"{source}: llm_class is not a class or a factory")
+        class_settings = {
+            "xfail": cls.llm_xfail or None,
+            "stop_policy": cls.llm_stop_policy,
+            "timeout": cls.llm_timeout,
+            "stall_ms": cls.llm_stall_ms,
+        }
+        return settings_for(config, (source, class_settings))
+
     def run_compliance_check(self, request: pytest.FixtureRequest, check_id: str) -> None:
-        """Run one check against ``llm_class`` and end the test as it says."""
-        if self.llm_class is None:
-            pytest.fail(f"{type(self).__name__}: set llm_class to the LLM class", pytrace=False)
+        """Run one check against ``llm_class`` and end the test as it says.
+
+        Params may be computed at test time (a property or a fixture sets
+        them), so a target that cannot be built fails the test with one line.
+        """
+        settings = self.compliance_settings(request.config)
         source = f"test class {type(self).__name__}"
         try:
-            target = load_target(self.llm_class, dict(self.llm_params), source=source)
+            target = load_target(self.llm_class, dict(self.llm_params), source=source)  # type: ignore[arg-type]
         except TargetError as exc:
-            pytest.fail(str(exc), pytrace=False)
-        class_settings = {
-            "xfail": self.llm_xfail or None,
-            "stop_policy": self.llm_stop_policy,
-            "timeout": self.llm_timeout,
-            "stall_ms": self.llm_stall_ms,
-        }
-        settings = settings_for(request.config, (source, class_settings))
+            problem = str(exc)
+        else:
+            problem = ""
+        if problem:
+            pytest.fail(problem, pytrace=False)
         record = record_check(request.config, target, settings, check_id)
         request.node.user_properties.append(as_property(record, settings.stop_policy))
         settle(record)

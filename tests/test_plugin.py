@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -205,8 +206,9 @@ def test_invalid_ini_setting_names_the_ini_option(pytester):
     pytester.makeini("[pytest]\nllm_compliance_stop_policy = sometimes\n")
     pytester.makepyfile(class_source())
     result = pytester.runpytest()
-    result.stdout.fnmatch_lines(
-        ["*ini option llm_compliance_stop_policy in *: stop policy must be*"]
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: ini option llm_compliance_stop_policy in *: stop policy must be*"]
     )
 
 
@@ -255,3 +257,60 @@ def test_importing_the_plugin_imports_no_langchain():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_xdist_keeps_each_target_on_one_worker(pytester):
+    targets = []
+    for n in (64, 48, 32):
+        targets += ["--llm", "reference_llm:EchoLLM", "--llm-params", f'{{"n": {n}}}']
+    serial = pytester.runpytest_subprocess(*targets, "-p", "no:cacheprovider")
+    parallel = pytester.runpytest_subprocess(*targets, "-n", "2", "-p", "no:cacheprovider")
+    for result in (serial, parallel):
+        result.assert_outcomes(passed=3 * RUNS, skipped=3 * SKIPS)
+
+    def calls(result):
+        return re.findall(r"checks in the catalog ran; (\d+) model calls", result.stdout.str())
+
+    assert calls(serial) == ["24", "24", "24"]
+    assert calls(parallel) == calls(serial)  # no observation was repeated on another worker
+    assert parallel.stdout.str().count("= llm-compliance =") == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            '    llm_xfail = {"methods.batch": ""}',
+            "*test class TestModel: expected failure*reason*",
+        ),
+        ('    llm_stop_policy = "strip"', "*test class TestModel: stop policy must be*"),
+        ("    llm_timeout = -1", "*test class TestModel: timeout must be a positive number*"),
+        ('    llm_xfail = {"no.such": "x"}', "*test class TestModel: unknown check id 'no.such'*"),
+    ],
+)
+def test_bad_test_class_settings_are_usage_errors(pytester, extra, message):
+    pytester.makepyfile(class_source(extra=extra))
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+
+
+def test_a_test_class_without_llm_class_is_a_usage_error(pytester):
+    pytester.makepyfile(
+        "from harness import LLMComplianceTests\n\nclass TestModel(LLMComplianceTests):\n    pass\n"
+    )
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: test class TestModel: set llm_class*"])
+
+
+def test_params_that_fail_validation_fail_each_test_in_one_line(pytester):
+    pytester.makepyfile(class_source().replace('{"n": 64}', '{"n": -5}'))
+    result = pytester.runpytest("-k", "methods")
+    result.assert_outcomes(failed=6)
+    result.stdout.fnmatch_lines(
+        ["*reference_llm.echo:EchoLLM: params fail the class's validation*"]
+    )
+    output = result.stdout.str()
+    assert "Traceback" not in output
+    assert "During handling" not in output

@@ -123,7 +123,7 @@ def non_blocking(obs: Observations) -> Verdict:
             if obs.text_of(name) is None:
                 continue  # methods.* reports a path that fails anyway
             raise fail(
-                f"{name} raised under the loop monitor",
+                f"{name} {'hung' if call.hung else 'raised'} under the loop monitor",
                 expected="the call to finish",
                 observed=call.raised,
                 method=method,
@@ -186,6 +186,8 @@ def cancellation(obs: Observations) -> Verdict:
         problems.append(f"{report.open_generators} model generator(s) still open")
     if report.pending_tasks:
         problems.append(f"tasks left pending: {'; '.join(report.pending_tasks)}")
+    if report.threads:
+        problems.append(f"threads left running: {', '.join(report.threads)}")
     finishes = [e.kind for e in call.events if e.kind in ("end", "error")]
     if report.ended_in_s is not None and finishes[:1] != ["error"]:
         problems.append(f"the cancelled run reported {finishes or 'nothing'}, not on_llm_error")
@@ -197,8 +199,8 @@ def cancellation(obs: Observations) -> Verdict:
             "cancelling astream after its first chunk left a mess",
             expected="a prompt end, no pending task, the generator closed, the next call working",
             observed="; ".join(problems),
-            cause="the generator swallows CancelledError/GeneratorExit, or starts tasks it "
-            "does not cancel",
+            cause="the generator swallows CancelledError/GeneratorExit, or starts tasks or "
+            "threads it does not stop when the caller leaves",
             method=method,
         )
     ended_ms = (report.ended_in_s or 0.0) * 1000

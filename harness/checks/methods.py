@@ -44,10 +44,12 @@ def _require_text(call: Call, method: str) -> str:
     """The call's output, which must be a str; otherwise fail."""
     if not call.ok:
         raise fail(
-            f"{call.label} raised",
+            f"{call.label} {'hung' if call.hung else 'raised'}",
             expected="a str",
             observed=call.raised,
-            cause="the model's code raised on this input",
+            cause="the model's code hangs on this input"
+            if call.hung
+            else "the model's code raised on this input",
             method=method,
         )
     if not isinstance(call.output, str):
@@ -92,7 +94,7 @@ def ainvoke(obs: Observations) -> Verdict:
 def _batch_verdict(obs: Observations, call: Call, singles: dict[str, Call]) -> Verdict:
     if not call.ok:
         raise fail(
-            f"{call.label} raised",
+            f"{call.label} {'hung' if call.hung else 'raised'}",
             expected=f"a list of {len(INPUTS)} str",
             observed=call.raised,
             method=_method_of(call.label),
@@ -164,7 +166,7 @@ def _stream_verdict(obs: Observations, call: Call) -> Verdict:
     method = "_astream" if call.label == "astream" else "_stream"
     if not call.ok:
         raise fail(
-            f"{call.label} raised",
+            f"{call.label} {'hung' if call.hung else 'raised'}",
             expected="str chunks",
             observed=call.raised,
             method=method,

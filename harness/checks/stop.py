@@ -97,7 +97,7 @@ def respected(obs: Observations) -> Verdict:
         method = "_stream" if "stream" in path else "_call"
         if not call.ok:
             raise fail(
-                f"{path} with stop={plan.stop!r} raised",
+                f"{path} with stop={plan.stop!r} {'hung' if call.hung else 'raised'}",
                 expected="an answer cut at the first stop sequence",
                 observed=call.raised,
                 cause="the model rejects stop (as the guide's own example does)",
