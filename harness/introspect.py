@@ -40,12 +40,13 @@ def defined_by_user(cls: type, name: str) -> bool:
 
 
 def _user_classes(cls: type) -> list[type]:
-    return [
-        klass
-        for klass in cls.__mro__
-        if klass.__module__ not in ("builtins", "abc")
-        and not klass.__module__.startswith(("langchain_core.", "pydantic."))
-    ]
+    """The classes of the user's code: those before langchain-core's in the MRO."""
+    classes = []
+    for klass in cls.__mro__:
+        if klass.__module__.startswith(("langchain_core.", "pydantic.")):
+            break
+        classes.append(klass)
+    return classes
 
 
 def _holds_text(annotation: Any) -> bool:

@@ -1,0 +1,1 @@
+"""Benchmarks of pytest-llm-compliance: run them with ``python -m bench``."""

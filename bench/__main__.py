@@ -1,0 +1,287 @@
+"""Cost and speed of a compliance run, measured side by side in one run.
+
+Usage: ``python -m bench [--repeats N] [--output BENCHMARKS.md]`` from the
+repository root. Prints a Markdown report and writes it to ``--output``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+FLOOR = [PYTHON, "-c", "import pytest, langchain_core.language_models.llms"]
+ANCHOR_TEST = """
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+
+from bench.models import EchoChatModel
+
+
+class TestEchoChatModel(ChatModelIntegrationTests):
+    @property
+    def chat_model_class(self):
+        return EchoChatModel
+
+    @property
+    def chat_model_params(self):
+        return {"n": 64}
+
+    @property
+    def has_tool_calling(self):
+        return False
+
+    @property
+    def has_structured_output(self):
+        return False
+"""
+
+
+def wall(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Seconds one command takes; it must succeed (exit 0)."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        list(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{command} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def alternate(
+    first: Sequence[str], second: Sequence[str], repeats: int, cwd: Path
+) -> tuple[float, float]:
+    """Medians of two commands run alternately (so that drift hits both alike)."""
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(wall(first, cwd))
+        b.append(wall(second, cwd))
+    return statistics.median(a), statistics.median(b)
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """This environment, with the repository importable and ``extra`` set."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, "NO_COLOR": "1", **extra}
+
+
+def overhead(repeats: int, empty: Path) -> dict[str, Any]:
+    """The full checklist on EchoLLM (CLI process) against the import floor."""
+    floor, full = alternate(FLOOR, [PYTHON, "-m", "harness.cli", "check"], repeats, empty)
+    return {"floor_s": floor, "full_s": full, "ratio": full / floor}
+
+
+def import_cost(repeats: int, empty: Path) -> dict[str, Any]:
+    """Importing the plugin, and a pytest session that checks no LLM, with and without it."""
+    probe = (  # pytest is imported first: what is measured is the plugin's own cost
+        "import pytest, time; t = time.perf_counter(); import harness.plugin; "
+        "print(time.perf_counter() - t)"
+    )
+    seconds = [
+        float(
+            subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, check=True).stdout
+        )
+        for _ in range(repeats)
+    ]
+    (empty / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    base = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_plain.py"]
+    without, with_plugin = alternate([*base, "-p", "no:llm_compliance"], base, repeats, empty)
+    (empty / "test_plain.py").unlink()
+    return {
+        "import_ms": statistics.median(seconds) * 1000,
+        "session_without_s": without,
+        "session_with_s": with_plugin,
+    }
+
+
+def cost() -> dict[str, Any]:
+    """Model calls of the full catalog on EchoLLM, per observation and in total."""
+    from harness.engine import run_check
+    from harness.observe import Call, Observations
+    from harness.registry import catalog
+    from harness.settings import Settings
+    from harness.targets import load_target
+
+    obs = Observations(load_target("reference_llm:EchoLLM", {"n": 64}), Settings())
+    records = [run_check(check, obs) for check in catalog().values()]
+    per_observation: dict[str, int] = {}
+    for name, value in vars(obs).items():
+        calls = value.values() if isinstance(value, dict) else [value]
+        for call in calls:
+            if isinstance(call, Call):
+                per_observation[f"{name}: {call.label}"] = call.model_calls
+    return {
+        "total": sum(record.model_calls for record in records),
+        "per_observation": per_observation,
+    }
+
+
+def latency() -> dict[str, Any]:
+    """The full run against the reference made slow, in units of one call's latency."""
+    from bench.models import LATENCY_S, SlowEchoLLM
+    from harness import check_llm
+
+    started = time.perf_counter()
+    records = check_llm(SlowEchoLLM, {"n": 64})
+    elapsed = time.perf_counter() - started
+    bad = [r.id for r in records if r.outcome.value in ("failed", "error")]
+    return {"latency_s": LATENCY_S, "wall_s": elapsed, "ratio": elapsed / LATENCY_S, "bad": bad}
+
+
+def scale(empty: Path, latency_s: float) -> dict[str, Any]:
+    """Eight targets, serially and under ``pytest -n 2``."""
+    targets: list[str] = []
+    for n in range(57, 65):
+        targets += ["--llm", "bench.models:SlowEchoLLM", "--llm-params", f'{{"n": {n}}}']
+    base = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *targets]
+    env = environment(BENCH_LATENCY_S=str(latency_s))
+    serial = wall(base, empty, env)
+    parallel = wall([*base, "-n", "2"], empty, env)
+    return {
+        "latency_s": latency_s,
+        "serial_s": serial,
+        "parallel_s": parallel,
+        "speedup": serial / parallel,
+    }
+
+
+def anchor(empty: Path, floor_s: float) -> dict[str, Any]:
+    """langchain-tests' ChatModelIntegrationTests on an equivalent echo chat model."""
+    (empty / "test_anchor.py").write_text(ANCHOR_TEST)
+    calls_file = empty / "calls.txt"
+    command = [  # as LangChain projects run their standard tests: pytest-asyncio in auto mode
+        PYTHON,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "asyncio_mode=auto",
+        "test_anchor.py",
+    ]
+    started = time.perf_counter()
+    result = subprocess.run(
+        command,
+        cwd=empty,
+        env=environment(BENCH_CALLS_FILE=str(calls_file)),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    (empty / "test_anchor.py").unlink()
+    tail = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    return {
+        "wall_s": elapsed,
+        "ratio": elapsed / floor_s,
+        "model_calls": int(calls_file.read_text() or 0) if calls_file.exists() else None,
+        "outcome": re.sub(r"=+", "", tail).strip(),
+    }
+
+
+def machine() -> str:
+    """One line about where this ran."""
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+    )
+
+
+def report(results: dict[str, Any], repeats: int) -> str:
+    """The Markdown table, then the details."""
+    o, c, lat, s, a, i = (
+        results[k] for k in ("overhead", "cost", "latency", "scale", "anchor", "imports")
+    )
+
+    def row(measure: str, value: str, goal: str, met: bool | None) -> str:
+        mark = "n/a" if met is None else ("yes" if met else "**no**")
+        return f"| {measure} | {value} | {goal} | {mark} |"
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Command: `python -m bench --repeats {repeats}` · Machine: {machine()}",
+        "",
+        "| measure | value | goal | met |",
+        "|---|---|---|---|",
+        row(
+            "1. overhead: full checklist on EchoLLM / import floor",
+            f"{o['ratio']:.2f} ({o['full_s']:.2f} s / {o['floor_s']:.2f} s)",
+            "<= 1.3",
+            o["ratio"] <= 1.3,
+        ),
+        row("2. cost: model calls, full catalog", str(c["total"]), "<= 25", c["total"] <= 25),
+        row(
+            f"3. latency: full run / per-call latency ({lat['latency_s']:g} s)",
+            f"{lat['ratio']:.1f} ({lat['wall_s']:.2f} s)",
+            "<= 10",
+            lat["ratio"] <= 10,
+        ),
+        row(
+            f"4. scale: 8 targets, serial / `pytest -n 2` ({s['latency_s']:g} s per call)",
+            f"{s['speedup']:.2f} ({s['serial_s']:.1f} s / {s['parallel_s']:.1f} s)",
+            ">= 1.7",
+            s["speedup"] >= 1.7,
+        ),
+        row(
+            "5. anchor: langchain-tests ChatModelIntegrationTests, echo chat model",
+            f"{a['model_calls']} model calls, {a['ratio']:.2f} x floor ({a['wall_s']:.2f} s)",
+            "-",
+            None,
+        ),
+        row("plugin import", f"{i['import_ms']:.1f} ms", "cheap", None),
+        row(
+            "pytest session checking no LLM, with / without the plugin",
+            f"{i['session_with_s']:.2f} s / {i['session_without_s']:.2f} s",
+            "-",
+            None,
+        ),
+        "",
+        "## Model calls per observation (EchoLLM, full catalog)",
+        "",
+        "| observation | model calls |",
+        "|---|---|",
+        *(f"| {name} | {count} |" for name, count in c["per_observation"].items()),
+        "",
+        f"Anchor run: {a['outcome']}. Latency run: failing checks {lat['bad'] or 'none'}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every measure and print the report."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7, help="runs per timed command (median)")
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--scale-latency", type=float, default=0.1, help="seconds per call, item 4")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as folder:
+        empty = Path(folder)
+        results: dict[str, Any] = {"overhead": overhead(args.repeats, empty)}
+        results["imports"] = import_cost(args.repeats, empty)
+        results["cost"] = cost()
+        results["latency"] = latency()
+        results["scale"] = scale(empty, args.scale_latency)
+        results["anchor"] = anchor(empty, results["overhead"]["floor_s"])
+    text = report(results, args.repeats)
+    print(text)
+    Path(args.output).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
