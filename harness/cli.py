@@ -26,6 +26,7 @@ ENV_LAYER = {
     "timeout": "LLM_COMPLIANCE_TIMEOUT",
     "stall_ms": "LLM_COMPLIANCE_STALL_MS",
     "xfail": "LLM_COMPLIANCE_XFAIL",
+    "parallel": "LLM_COMPLIANCE_PARALLEL",
 }
 
 
@@ -58,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--deselect", action="append", default=[], metavar="ID|AREA")
     check.add_argument("--timeout", metavar="S", help="seconds per model call (default 30)")
     check.add_argument("--stall-ms", metavar="MS", help="tolerated loop stall (default 50)")
+    check.add_argument(
+        "--parallel", metavar="N", help="observations run at once (default 4; 1: in sequence)"
+    )
     check.add_argument("--report-json", metavar="PATH")
     check.add_argument("--report-md", metavar="PATH")
     check.add_argument("--junitxml", metavar="PATH")
@@ -127,6 +131,7 @@ def _settings_layers(args: argparse.Namespace, project: dict[str, Any]) -> list[
         "stop_policy": args.stop_policy,
         "timeout": args.timeout,
         "stall_ms": args.stall_ms,
+        "parallel": args.parallel,
         "xfail": args.xfail or None,
     }
     for key, value in cli.items():

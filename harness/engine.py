@@ -84,7 +84,7 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
         outcome=verdict.outcome,
         message=obs.redact(verdict.message),
         duration_s=time.perf_counter() - started,
-        model_calls=obs.model_calls - calls_before,
+        model_calls=obs.model_calls - calls_before + obs.charge(check.uses),
         file=position[0] if position else None,
         line=position[1] if position else None,
     )
@@ -98,6 +98,7 @@ def check_llm(
     stop_policy: str | None = None,
     timeout: float | None = None,
     stall_ms: float | None = None,
+    parallel: int | None = None,
     select_ids: Iterable[str] = (),
     deselect_ids: Iterable[str] = (),
 ) -> list[CheckRecord]:
@@ -120,6 +121,7 @@ def check_llm(
         "stop_policy": stop_policy,
         "timeout": timeout,
         "stall_ms": stall_ms,
+        "parallel": parallel,
     }
     settings = merge([("check_llm()", values)], catalog())
     loaded = load_target(target, params, source="check_llm()")
@@ -140,8 +142,10 @@ def run_checks(
 
     ``progress`` is told of each check before it runs.
     """
+    checks = list(checks)
     obs = Observations(target, settings)
     _ = obs.llm  # build it up front, so that a target error comes before any check
+    obs.prefetch(name for check in checks for name in check.uses)
     records = []
     for check in checks:
         if progress:

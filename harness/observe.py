@@ -8,11 +8,14 @@ later read gets the same record.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from langchain_core.messages import HumanMessage, SystemMessage, get_buffer_string
@@ -24,12 +27,13 @@ from harness.cancellation import SETTLE_S, cancel_after_first_chunk
 from harness.introspect import Facts, read_facts
 from harness.loop_monitor import model_modules, watch
 from harness.recorders import (
+    AMBIENT,
+    CURRENT,
     AsyncTraceRecorder,
     CallCounter,
+    CallInstruments,
     CallTimeout,
     Event,
-    LogCapture,
-    OutputCapture,
     TraceRecorder,
     run_async_bounded,
     run_bounded,
@@ -63,6 +67,7 @@ FORMATTED = {
 
 HUNG_TIMEOUT_S = 2.0
 """The time limit of every call after one call of the same target has hung."""
+T = TypeVar("T")
 CANCEL_DEADLINE_S = 5.0
 """How long a cancelled stream may take to end (capped by the call timeout)."""
 
@@ -150,6 +155,8 @@ class Observations:
         self.redact = Redactor.from_environment()
         self.hung = False
         """True once a call has hung; later calls then get ``HUNG_TIMEOUT_S``."""
+        self.prefetched: set[str] = set()
+        self.charged: set[str] = set()
 
     @cached_property
     def llm(self) -> BaseLLM:
@@ -181,8 +188,9 @@ class Observations:
 
     def record(self, label: str, body: Body) -> Call:
         """Make one instrumented sync call."""
+        limit = self.timeout_s
         return self._record(
-            label, lambda run: run_bounded(run, self.timeout_s), body, is_async=False
+            label, lambda job: run_bounded(job[0], limit, job[1]), body, is_async=False
         )
 
     def record_async(
@@ -196,7 +204,7 @@ class Observations:
         limit = timeout_s or self.timeout_s
         return self._record(
             label,
-            lambda run: run_async_bounded(run, limit),
+            lambda job: run_async_bounded(job[0], limit, job[1]),
             body,
             is_async=True,
             llm=llm,
@@ -212,12 +220,14 @@ class Observations:
         llm: BaseLLM | None = None,
     ) -> Call:
         llm = llm or self.llm
-        recorder, logs, output = TraceRecorder(), LogCapture(), OutputCapture()
+        recorder, instruments = TraceRecorder(), CallInstruments()
         handler = AsyncTraceRecorder(recorder) if is_async else recorder
         config: RunnableConfig = {"callbacks": [handler]}
-        before, started = self.counter.total, time.perf_counter()
-        with logs.installed(), output.installed(), self.counter.counting(type(llm)):
-            returned = runner(lambda: body(llm, recorder, config))
+        context = contextvars.copy_context()  # the call's own: counts, logs, prints
+        context.run(CURRENT.set, instruments)
+        started = time.perf_counter()
+        with AMBIENT.installed(), self.counter.counting(type(llm)):
+            returned = runner((lambda: body(llm, recorder, config), context))
         self.hung = self.hung or isinstance(returned.error, CallTimeout)
         return Call(
             label=label,
@@ -226,25 +236,77 @@ class Observations:
             error_text=returned.error_text,
             events=list(recorder.events),
             payloads=list(recorder.payloads),
-            logs=list(logs.lines),
-            printed=output.text,
-            model_calls=self.counter.total - before,
+            logs=list(instruments.logs),
+            printed=instruments.printed.getvalue(),
+            model_calls=instruments.model_calls,
             duration_s=time.perf_counter() - started,
         )
 
     # --- the public methods, on each kind of input --------------------------
 
+    def _concurrently(self, jobs: Mapping[str, Callable[[], T]]) -> dict[str, T]:
+        """Run independent jobs, at most ``settings.parallel`` at a time.
+
+        Each call has its own recorder, context, counts, logs and prints, so
+        overlapping calls cannot see each other; with ``parallel`` 1 they run
+        in sequence.
+        """
+        if self.settings.parallel <= 1 or len(jobs) <= 1:
+            return {name: job() for name, job in jobs.items()}
+        workers = min(self.settings.parallel, len(jobs))
+        with ThreadPoolExecutor(workers, thread_name_prefix="llm-compliance-wave") as pool:
+            futures = {name: pool.submit(job) for name, job in jobs.items()}
+            return {name: future.result() for name, future in futures.items()}
+
+    WAVES = (
+        ("invoke", "ainvoke", "batch", "abatch", "stream", "astream", "events", "canary"),
+        ("stop_calls",),
+    )
+    """Observations that can overlap: calls on their own, judged on their own.
+    The loop monitor and the cancellation scenario always run alone."""
+
+    def prefetch(self, needed: Iterable[str]) -> None:
+        """Make the needed observations of each wave together, once per target."""
+        _ = self.llm, self.facts  # built once, before any overlap
+        wanted = set(needed)
+        for wave in self.WAVES:
+            names = [name for name in wave if name in wanted and name not in vars(self)]
+            self._concurrently({name: functools.partial(getattr, self, name) for name in names})
+            self.prefetched.update(names)
+
+    def cost_of(self, name: str) -> int:
+        """Model calls an observation made (0 if it was not made)."""
+        value = vars(self).get(name)
+        if isinstance(value, CanaryRun):
+            value = value.call
+        calls = value.values() if isinstance(value, dict) else [value]
+        return sum(call.model_calls for call in calls if isinstance(call, Call))
+
+    def charge(self, uses: Iterable[str]) -> int:
+        """The calls of prefetched observations in ``uses`` not charged to a check yet."""
+        names = [name for name in uses if name in self.prefetched and name not in self.charged]
+        self.charged.update(names)
+        return sum(self.cost_of(name) for name in names)
+
     @cached_property
     def invoke(self) -> dict[str, Call]:
         """``invoke`` on a str, a PromptValue and a list of messages."""
-        return {kind: self.record(f"invoke({kind})", _invoker(v)) for kind, v in INPUTS.items()}
+        return self._concurrently(
+            {
+                kind: functools.partial(self.record, f"invoke({kind})", _invoker(value))
+                for kind, value in INPUTS.items()
+            }
+        )
 
     @cached_property
     def ainvoke(self) -> dict[str, Call]:
         """``ainvoke`` on the same three inputs."""
-        return {
-            kind: self.record_async(f"ainvoke({kind})", _ainvoker(v)) for kind, v in INPUTS.items()
-        }
+        return self._concurrently(
+            {
+                kind: functools.partial(self.record_async, f"ainvoke({kind})", _ainvoker(value))
+                for kind, value in INPUTS.items()
+            }
+        )
 
     @cached_property
     def batch(self) -> Call:
@@ -329,20 +391,22 @@ class Observations:
         if plan is None:
             return {}
         stop = plan.stop
-        return {
-            "invoke": self.record(
-                "invoke(stop)", lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=stop)
-            ),
-            "ainvoke": self.record_async(
-                "ainvoke(stop)", lambda llm, _, cfg: llm.ainvoke(PROMPT, cfg, stop=stop)
-            ),
-            "stream": self.record("stream(stop)", _consumer(stop)),
-            "astream": self.record_async("astream(stop)", _aconsumer(stop)),
-            "never": self.record(
-                "invoke(stop never found)",
-                lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=[plan.never]),
-            ),
-        }
+        return self._concurrently(
+            {
+                "invoke": lambda: self.record(
+                    "invoke(stop)", lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=stop)
+                ),
+                "ainvoke": lambda: self.record_async(
+                    "ainvoke(stop)", lambda llm, _, cfg: llm.ainvoke(PROMPT, cfg, stop=stop)
+                ),
+                "stream": lambda: self.record("stream(stop)", _consumer(stop)),
+                "astream": lambda: self.record_async("astream(stop)", _aconsumer(stop)),
+                "never": lambda: self.record(
+                    "invoke(stop never found)",
+                    lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=[plan.never]),
+                ),
+            }
+        )
 
     # --- streaming events ---------------------------------------------------
 

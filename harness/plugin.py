@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from harness.targets import Target
 
 PROPERTY_KEY = "llm_compliance"
+SELECTED = pytest.StashKey[dict[object, set[str]]]()
+"""Per target label or test class, the check ids left after -k/--deselect."""
 _targets_key = pytest.StashKey[list["Target"]]()
 
 
@@ -62,6 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="MS",
         help="event-loop stall tolerated by async.non_blocking (default 50)",
     )
+    group.addoption(
+        "--llm-parallel",
+        default=None,
+        metavar="N",
+        help="independent observations run at once (default 4; 1: in sequence)",
+    )
     parser.addini(
         "llm_compliance_targets",
         type="linelist",
@@ -77,6 +85,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("llm_compliance_stop_policy", default="", help="include or exclude")
     parser.addini("llm_compliance_timeout", default="", help="seconds per model call")
     parser.addini("llm_compliance_stall_ms", default="", help="tolerated loop stall")
+    parser.addini("llm_compliance_parallel", default="", help="observations at once")
 
 
 def _target_specs(config: pytest.Config) -> list[tuple[str, str | None, str]]:
@@ -153,7 +162,8 @@ class CheckItem(pytest.Item):
         from harness.pytest_runner import as_property, record_check, settings_for
 
         settings = settings_for(self.config, None)
-        self.record = record_check(self.config, self.parent.target, settings, self.name)
+        target = self.parent.target
+        self.record = record_check(self.config, target, settings, self.name, target.label)
         self.user_properties.append(as_property(self.record, settings.stop_policy))
         if self.record.outcome is Outcome.ERROR:
             raise HarnessError(self.record.message)
@@ -194,8 +204,22 @@ def pytest_collection_modifyitems(
         if cls not in checked:  # bad class settings stop the session, like bad options
             cls.compliance_settings(config)
             checked.add(cls)
-        check_id = getattr(getattr(item, "function", None), "__doc__", "") or ""
-        item.extra_keyword_matches.add(check_id.partition(":")[0])
+        check_id = getattr(getattr(item, "function", None), "check_id", None)
+        if check_id:
+            item.extra_keyword_matches.add(check_id)
+            item.check_id = check_id  # type: ignore[attr-defined]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Note which checks of each target are left after selection, for prefetching."""
+    selected: dict[object, set[str]] = {}
+    for item in session.items:
+        if isinstance(item, CheckItem):
+            selected.setdefault(item.parent.target.label, set()).add(item.name)
+        elif check_id := getattr(item, "check_id", None):
+            selected.setdefault(getattr(item, "cls", None), set()).add(check_id)
+    if selected:
+        session.config.stash[SELECTED] = selected
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -59,7 +59,7 @@ def load_project_config(directory: Path) -> ProjectConfig:
         if not isinstance(params, dict):
             raise TargetError(f"{SOURCE}: params of {entry['target']} must be a table")
         targets.append((entry["target"], params))
-    unknown = set(table) - {"targets", "stop_policy", "timeout", "stall_ms", "xfail"}
+    unknown = set(table) - {"targets", "stop_policy", "timeout", "stall_ms", "xfail", "parallel"}
     if unknown:
         raise TargetError(f"{SOURCE}: unknown key(s) {sorted(unknown)}")
     settings = {key: value for key, value in table.items() if key != "targets"}

@@ -19,6 +19,7 @@ import pytest
 from harness.engine import run_check
 from harness.observe import Observations
 from harness.outcomes import CheckRecord, Outcome
+from harness.plugin import SELECTED
 from harness.registry import catalog
 from harness.settings import Settings, SettingsError, merge
 from harness.targets import Target, TargetError
@@ -28,6 +29,7 @@ ENV_VARS = {
     "stop_policy": "LLM_COMPLIANCE_STOP_POLICY",
     "timeout": "LLM_COMPLIANCE_TIMEOUT",
     "stall_ms": "LLM_COMPLIANCE_STALL_MS",
+    "parallel": "LLM_COMPLIANCE_PARALLEL",
 }
 INI_NAMES = {key: f"llm_compliance_{key}" for key in ENV_VARS}
 OPTION_DESTS = {key: f"llm_{key}" for key in ENV_VARS}
@@ -82,12 +84,19 @@ def observations_for(config: pytest.Config, target: Target, settings: Settings) 
 
 
 def record_check(
-    config: pytest.Config, target: Target, settings: Settings, check_id: str
+    config: pytest.Config, target: Target, settings: Settings, check_id: str, group: object
 ) -> CheckRecord:
-    """Run one check for pytest; a target that cannot be built fails clearly."""
+    """Run one check for pytest; a target that cannot be built fails clearly.
+
+    The first check of a target (``group``: its label or test class) makes the
+    observations of all its selected checks together, overlapped.
+    """
     obs = observations_for(config, target, settings)
+    checks = catalog()
+    selected = config.stash.get(SELECTED, {}).get(group, {check_id})
     try:
-        return run_check(catalog()[check_id], obs)
+        obs.prefetch(name for i in selected if i in checks for name in checks[i].uses)
+        return run_check(checks[check_id], obs)
     except TargetError as exc:
         problem = str(exc)
     pytest.fail(problem, pytrace=False)  # outside the except: no chained traceback

@@ -8,11 +8,13 @@ import functools
 import inspect
 import io
 import logging
+import sys
 import threading
 import traceback
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager
+from contextvars import Context, ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
@@ -138,63 +140,101 @@ class AsyncTraceRecorder(AsyncCallbackHandler):
         self.sink.on_llm_error(error, run_id=run_id, **kwargs)
 
 
-class LogCapture(logging.Handler):
-    """Collect every log record, at DEBUG, while installed on the root logger."""
+@dataclass
+class CallInstruments:
+    """What one call gathered: its model calls, log records and prints.
 
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
+    The call's context carries it (``CURRENT``): LangChain's executors and
+    asyncio's tasks inherit the context, so concurrent calls never mix.
+    """
 
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep the formatted record."""
-        try:
-            self.lines.append(f"{record.name}: {record.getMessage()}")
-        except Exception:
-            self.lines.append(f"{record.name}: {record.msg!r}")
-
-    @contextmanager
-    def installed(self) -> Iterator[LogCapture]:
-        """Capture logs for the duration of the block."""
-        root = logging.getLogger()
-        level = root.level
-        root.addHandler(self)
-        root.setLevel(logging.DEBUG)
-        try:
-            yield self
-        finally:
-            root.removeHandler(self)
-            root.setLevel(level)
+    model_calls: int = 0
+    logs: list[str] = field(default_factory=list)
+    printed: io.StringIO = field(default_factory=io.StringIO)
 
 
-class OutputCapture:
-    """Collect what the model prints while a call runs, instead of showing it.
+CURRENT: ContextVar[CallInstruments | None] = ContextVar("llm_compliance_call", default=None)
 
-    ``sys.stdout`` and ``sys.stderr`` are swapped for the duration of the call
-    (the harness itself prints nothing meanwhile), so a model's prints neither
-    pollute the harness's output nor escape the secrets scan.
+
+class _Ambient:
+    """Process-wide routing installed while any call runs (reference-counted).
+
+    Log records (at DEBUG) and writes to ``sys.stdout``/``sys.stderr`` go to
+    the current call's instruments. Those of threads outside any call (a
+    model's own threads) are kept in ``unattributed``: never shown, but still
+    scanned for secrets.
     """
 
     def __init__(self) -> None:
-        self.buffer = io.StringIO()
+        self.unattributed = CallInstruments()
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved: tuple[Any, Any, int] | None = None
+        self._handler = _RoutingLogHandler(self)
+
+    def target(self) -> CallInstruments:
+        """The instruments a log record or a write belongs to."""
+        return CURRENT.get() or self.unattributed
 
     @contextmanager
-    def installed(self) -> Iterator[OutputCapture]:
-        """Capture for the duration of the block."""
-        with redirect_stdout(self.buffer), redirect_stderr(self.buffer):
-            yield self
+    def installed(self) -> Iterator[None]:
+        """Route logs and prints for the duration of the block."""
+        with self._lock:
+            self._depth += 1
+            if self._depth == 1:
+                root = logging.getLogger()
+                self._saved = (sys.stdout, sys.stderr, root.level)
+                sys.stdout = _RoutingStream(self, "stdout")
+                sys.stderr = _RoutingStream(self, "stderr")
+                root.addHandler(self._handler)
+                root.setLevel(logging.DEBUG)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._saved is not None:
+                    sys.stdout, sys.stderr, level = self._saved
+                    root = logging.getLogger()
+                    root.removeHandler(self._handler)
+                    root.setLevel(level)
 
-    @property
-    def text(self) -> str:
-        """Everything printed so far."""
-        return self.buffer.getvalue()
+
+class _RoutingLogHandler(logging.Handler):
+    def __init__(self, ambient: _Ambient) -> None:
+        super().__init__(logging.DEBUG)
+        self.ambient = ambient
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = f"{record.name}: {record.getMessage()}"
+        except Exception:
+            line = f"{record.name}: {record.msg!r}"
+        self.ambient.target().logs.append(line)
+
+
+class _RoutingStream(io.TextIOBase):
+    def __init__(self, ambient: _Ambient, name: str) -> None:
+        self.ambient, self.name_ = ambient, name
+
+    def write(self, text: str) -> int:
+        return self.ambient.target().printed.write(text)
+
+    def flush(self) -> None:
+        return None
+
+
+AMBIENT = _Ambient()
 
 
 class CallCounter:
     """Counts calls into the model methods (``_call``, ``_acall``, ...).
 
     While ``counting(cls)`` is active the class's own implementations are
-    wrapped; methods the class inherits from langchain-core are left alone, so
-    LangChain's fallbacks (``_acall`` running ``_call``) count once.
+    wrapped (once, however many calls run at the same time); methods the class
+    inherits from langchain-core are left alone, so LangChain's fallbacks
+    (``_acall`` running ``_call``) count once. Each call is counted in the
+    total and in the current call's instruments.
     """
 
     def __init__(self) -> None:
@@ -203,12 +243,15 @@ class CallCounter:
         """Weak references to the generators ``_stream``/``_astream`` returned
         (weak, so that counting never keeps a generator from being finalized)."""
         self._lock = threading.Lock()
+        self._active: dict[type, tuple[int, dict[str, Any]]] = {}
 
     def _wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(method)
         def counted(*args: Any, **kwargs: Any) -> Any:
             with self._lock:
                 self.total += 1
+                if (instruments := CURRENT.get()) is not None:
+                    instruments.model_calls += 1
             result = method(*args, **kwargs)
             if inspect.isgenerator(result) or inspect.isasyncgen(result):
                 self.generators.append(weakref.ref(result))
@@ -219,19 +262,32 @@ class CallCounter:
     @contextmanager
     def counting(self, cls: type) -> Iterator[None]:
         """Wrap the class's own model methods for the duration of the block."""
-        saved: dict[str, Any] = {}
-        for name in MODEL_METHODS:
-            if defined_by_user(cls, name):
-                saved[name] = vars(cls).get(name)
-                setattr(cls, name, self._wrap(getattr(cls, name)))
+        with self._lock:
+            depth, saved = self._active.get(cls, (0, {}))
+            if depth == 0:
+                saved = {}
+                for name in MODEL_METHODS:
+                    if defined_by_user(cls, name):
+                        saved[name] = vars(cls).get(name)
+                        setattr(cls, name, self._wrap(getattr(cls, name)))
+            self._active[cls] = (depth + 1, saved)
         try:
             yield
         finally:
-            for name, original in saved.items():
-                if original is None:
-                    delattr(cls, name)
+            with self._lock:
+                depth, saved = self._active.pop(cls)
+                if depth > 1:
+                    self._active[cls] = (depth - 1, saved)
                 else:
-                    setattr(cls, name, original)
+                    for name, original in saved.items():
+                        if original is None:
+                            delattr(cls, name)
+                        else:
+                            setattr(cls, name, original)
+
+
+INTERRUPT_ATTEMPTS = 3
+INTERRUPT_PAUSE_S = 0.2
 
 
 class CallTimeout(Exception):
@@ -261,7 +317,9 @@ def _timed_out(timeout_s: float) -> Returned:
     return Returned(error=CallTimeout(message), error_text=f"CallTimeout: {message}")
 
 
-def run_bounded(function: Callable[[], T], timeout_s: float) -> Returned:
+def run_bounded(
+    function: Callable[[], T], timeout_s: float, context: Context | None = None
+) -> Returned:
     """Run ``function`` in a worker thread; give up after ``timeout_s``.
 
     A call that hangs is abandoned (a thread cannot be killed; it is a daemon)
@@ -271,7 +329,7 @@ def run_bounded(function: Callable[[], T], timeout_s: float) -> Returned:
 
     def work() -> None:
         try:
-            result.value = function()
+            result.value = context.run(function) if context else function()
         except BaseException as exc:  # the model's exceptions are data here
             result.error = exc
             result.error_text = "".join(traceback.format_exception(exc))
@@ -289,15 +347,26 @@ def _interrupt(worker: threading.Thread) -> None:
     """Ask a hung worker to stop.
 
     ``CallAbandoned`` is raised in it at its next Python instruction: a
-    pure-Python spin stops, a blocking C call does not.
+    pure-Python spin stops, a blocking C call does not. A model may catch it
+    once in a ``finally`` and go on, so a daemon helper asks again, a few
+    times (bounded), while the worker lives.
     """
-    if worker.ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(worker.ident), ctypes.py_object(CallAbandoned)
-        )
+
+    def ask() -> None:
+        for _ in range(INTERRUPT_ATTEMPTS):
+            if not worker.is_alive() or worker.ident is None:
+                return
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(worker.ident), ctypes.py_object(CallAbandoned)
+            )
+            worker.join(INTERRUPT_PAUSE_S)
+
+    threading.Thread(target=ask, name="llm-compliance-interrupt", daemon=True).start()
 
 
-def run_async_bounded(function: Callable[[], Awaitable[T]], timeout_s: float) -> Returned:
+def run_async_bounded(
+    function: Callable[[], Awaitable[T]], timeout_s: float, context: Context | None = None
+) -> Returned:
     """Run a coroutine function on a fresh event loop in a worker thread.
 
     At ``timeout_s`` the coroutine is cancelled if it yields to the loop; if it
@@ -313,7 +382,7 @@ def run_async_bounded(function: Callable[[], Awaitable[T]], timeout_s: float) ->
             raise CallTimeout(f"did not finish within {timeout_s:g} s")
         return task.result()
 
-    returned = run_bounded(lambda: asyncio.run(bounded()), timeout_s + 2.0)
+    returned = run_bounded(lambda: asyncio.run(bounded()), timeout_s + 2.0, context)
     if isinstance(returned.error, CallTimeout):
         return _timed_out(timeout_s)
     return returned

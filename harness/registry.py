@@ -45,6 +45,12 @@ class Check:
     fix: str
     """Troubleshooting: what to write, as code."""
     function: CheckFunction
+    uses: tuple[str, ...] = ()
+    """The observations it reads, fetched together (and overlapped) up front.
+
+    Only speed and the attribution of model calls depend on it: a check still
+    reads whatever it needs.
+    """
 
     @property
     def area(self) -> str:
@@ -82,14 +88,14 @@ _CATALOG: dict[str, Check] = {}
 
 
 def check(
-    check_id: str, *, rule: str, source: str, fix: str
+    check_id: str, *, rule: str, source: str, fix: str, uses: tuple[str, ...] = ()
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register ``function`` as the check ``check_id``."""
 
     def register(function: CheckFunction) -> CheckFunction:
         if check_id in _CATALOG:
             raise ValueError(f"check id registered twice: {check_id}")
-        _CATALOG[check_id] = Check(check_id, rule, source, fix.strip(), function)
+        _CATALOG[check_id] = Check(check_id, rule, source, fix.strip(), function, uses)
         return function
 
     return register

@@ -24,6 +24,7 @@ StopPolicy = Literal["include", "exclude"]
 STOP_POLICIES: tuple[StopPolicy, ...] = ("include", "exclude")
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_STALL_MS = 50.0
+DEFAULT_PARALLEL = 4
 
 
 class SettingsError(ValueError):
@@ -42,13 +43,16 @@ class Settings:
     """Seconds one model call may take before it counts as hung."""
     stall_ms: float = DEFAULT_STALL_MS
     """The longest event-loop stall ``async.non_blocking`` tolerates."""
+    parallel: int = DEFAULT_PARALLEL
+    """How many independent observations may run at once; 1 runs all in sequence."""
 
     def describe(self) -> str:
         """One line with the effective settings, for headers and reports."""
         xfail = ", ".join(sorted(self.xfail)) or "none"
         return (
             f"stop policy {self.stop_policy}, timeout {self.timeout_s:g} s, "
-            f"stall threshold {self.stall_ms:g} ms, expected failures: {xfail}"
+            f"stall threshold {self.stall_ms:g} ms, parallel {self.parallel}, "
+            f"expected failures: {xfail}"
         )
 
 
@@ -108,12 +112,12 @@ def merge(layers: Iterable[tuple[str, Mapping[str, Any]]], known: Iterable[str])
     """Build settings from layers ordered least to most specific.
 
     Each layer is ``(source, {"xfail": ..., "stop_policy": ..., "timeout": ...,
-    "stall_ms": ...})`` with only the keys that place sets.
+    "stall_ms": ..., "parallel": ...})`` with only the keys that place sets.
     """
     known_ids = list(known)
     settings = Settings()
     for source, values in layers:
-        unknown = set(values) - {"xfail", "stop_policy", "timeout", "stall_ms"}
+        unknown = set(values) - {"xfail", "stop_policy", "timeout", "stall_ms", "parallel"}
         if unknown:
             raise SettingsError(f"{source}: unknown setting(s) {sorted(unknown)}")
         if values.get("xfail") is not None:
@@ -128,4 +132,9 @@ def merge(layers: Iterable[tuple[str, Mapping[str, Any]]], known: Iterable[str])
         if values.get("stall_ms") is not None:
             stall = parse_positive(values["stall_ms"], source, "stall threshold")
             settings = replace(settings, stall_ms=stall)
+        if values.get("parallel") is not None:
+            parallel = parse_positive(values["parallel"], source, "parallel")
+            if parallel != int(parallel):
+                raise SettingsError(f"{source}: parallel must be a whole number, not {parallel:g}")
+            settings = replace(settings, parallel=int(parallel))
     return settings

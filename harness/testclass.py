@@ -47,6 +47,8 @@ class LLMComplianceTests(BaseStandardTests):
     """Seconds one model call may take."""
     llm_stall_ms: ClassVar[float | None] = None
     """The longest event-loop stall ``async.non_blocking`` tolerates."""
+    llm_parallel: ClassVar[int | None] = None
+    """Independent observations run at once; 1 for a model that is not thread-safe."""
 
     @classmethod
     def compliance_settings(cls, config: pytest.Config) -> Settings:
@@ -61,6 +63,7 @@ class LLMComplianceTests(BaseStandardTests):
             "stop_policy": cls.llm_stop_policy,
             "timeout": cls.llm_timeout,
             "stall_ms": cls.llm_stall_ms,
+            "parallel": cls.llm_parallel,
         }
         return settings_for(config, (source, class_settings))
 
@@ -80,7 +83,7 @@ class LLMComplianceTests(BaseStandardTests):
             problem = ""
         if problem:
             pytest.fail(problem, pytrace=False)
-        record = record_check(request.config, target, settings, check_id)
+        record = record_check(request.config, target, settings, check_id, type(self))
         request.node.user_properties.append(as_property(record, settings.stop_policy))
         settle(record)
 
@@ -113,6 +116,7 @@ def _make_test(
         self.run_compliance_check(request, check.id)
 
     test.__name__ = test.__qualname__ = check.test_name
+    test.check_id = check.id  # type: ignore[attr-defined]
     test.__doc__ = f"{check.id}: {check.rule}.\n\nTroubleshooting:\n\n{check.fix}\n"
     return test
 

@@ -157,3 +157,15 @@ def test_readme_gives_the_two_fresh_machine_commands_that_ci_runs():
         assert f"```bash\n{command}\n```" in readme
     assert "llm-compliance check" in ci
     assert "pip install --quiet -e '.[test]' && pytest" in ci
+
+
+def test_overlap_changes_neither_verdicts_nor_the_attribution_of_calls():
+    serial = [(r.id, r.outcome, r.model_calls) for r in check_llm(ECHO, PARAMS, parallel=1)]
+    overlapped = [(r.id, r.outcome, r.model_calls) for r in check_llm(ECHO, PARAMS, parallel=4)]
+    assert overlapped == serial
+
+
+@pytest.mark.parametrize(("value", "message"), [(0, "positive"), (1.5, "whole number")])
+def test_parallel_must_be_a_positive_whole_number(value, message):
+    with pytest.raises(SettingsError, match=message):
+        check_llm(ECHO, PARAMS, parallel=value)

@@ -60,9 +60,18 @@ def test_a_spinning_hung_call_is_stopped():
 
 
 def test_after_one_hang_later_calls_get_the_short_limit():
-    records = {r.id: r for r in check_llm(hostile.HangsInCall, {"n": 64}, timeout=4)}
+    records = {r.id: r for r in check_llm(hostile.HangsInCall, {"n": 64}, timeout=4, parallel=1)}
     assert "within 4 s" in records["methods.invoke"].message
     assert "within 2 s" in records["methods.batch"].message
+
+
+def test_overlapped_hanging_calls_cost_one_time_limit():
+    started = time.perf_counter()
+    records = {r.id: r for r in check_llm(hostile.HangsInCall, {"n": 64}, timeout=4)}
+    elapsed = time.perf_counter() - started
+    assert records["methods.invoke"].outcome is Outcome.FAILED
+    assert records["methods.batch"].outcome is Outcome.FAILED
+    assert elapsed < 8, elapsed  # the first wave's calls hang together: 4 s, not 4 x 4 s
 
 
 def test_the_cli_exits_even_when_a_model_leaves_a_thread_running():

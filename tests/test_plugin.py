@@ -314,3 +314,12 @@ def test_params_that_fail_validation_fail_each_test_in_one_line(pytester):
     output = result.stdout.str()
     assert "Traceback" not in output
     assert "During handling" not in output
+
+
+def test_prefetching_follows_the_selection(pytester):
+    result = pytester.runpytest(*ECHO, "-k", "docs or interface")
+    result.assert_outcomes(passed=5, skipped=1)
+    result.stdout.fnmatch_lines(["*6 of * checks in the catalog ran; 0 model calls"])
+    result = pytester.runpytest(*ECHO, "-k", "stop", "--llm-parallel", "1")
+    # invoke 3 + ainvoke 3 + batch 3 (determinism) + stream 1 + astream 1 + stop calls 5
+    result.stdout.fnmatch_lines(["*2 of * checks in the catalog ran; 16 model calls"])

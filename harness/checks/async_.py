@@ -47,6 +47,7 @@ def _shape(kinds: list[str]) -> list[str]:
 
 @check(
     "async.parity",
+    uses=("invoke", "ainvoke", "batch", "abatch", "stream", "astream"),
     rule=(
         "`ainvoke`, `abatch` and `astream` give the same results as their sync twins, and "
         "the same callbacks fire in the same order"
@@ -107,6 +108,7 @@ def _fallback_only(obs: Observations, name: str) -> bool:
 
 @check(
     "async.non_blocking",
+    uses=("watched", "ainvoke", "astream", "invoke", "batch"),
     rule=(
         "while `ainvoke`/`astream` run, no blocking call runs on the event loop and the "
         "loop never stalls longer than the threshold (default 50 ms)"
@@ -156,6 +158,7 @@ def non_blocking(obs: Observations) -> Verdict:
 
 @check(
     "async.cancellation",
+    uses=("cancellation", "astream", "ainvoke", "invoke", "batch"),
     rule=(
         "cancelling `astream` after its first chunk ends it promptly, leaves no pending "
         "tasks, closes the model's generator, reports `on_llm_error`, and the next call works"

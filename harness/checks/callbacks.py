@@ -48,6 +48,7 @@ def _run_problem(events_kinds: list[str]) -> str:
 
 @check(
     "callbacks.lifecycle",
+    uses=("invoke", "ainvoke", "batch", "abatch", "stream", "astream"),
     rule=(
         "every call emits exactly one `on_llm_start` and one `on_llm_end` (or "
         "`on_llm_error`) sharing a `run_id`, with the formatted prompt; "

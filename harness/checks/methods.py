@@ -71,6 +71,7 @@ def _invoke_verdict(obs: Observations, calls: dict[str, Call]) -> Verdict:
 
 @check(
     "methods.invoke",
+    uses=("invoke",),
     rule="`invoke` on a `str`, a `PromptValue` and a list of messages returns a `str`",
     source='Tests: "invoke works"',
     fix=INVOKE_FIX,
@@ -82,6 +83,7 @@ def invoke(obs: Observations) -> Verdict:
 
 @check(
     "methods.ainvoke",
+    uses=("ainvoke",),
     rule="`ainvoke` on a `str`, a `PromptValue` and a list of messages returns a `str`",
     source='Tests: "ainvoke works"',
     fix=INVOKE_FIX.replace("_call(self", "async def _acall(self"),
@@ -140,6 +142,7 @@ def _batch_verdict(obs: Observations, call: Call, singles: dict[str, Call]) -> V
 
 @check(
     "methods.batch",
+    uses=("batch", "invoke"),
     rule="`batch` of 3+ inputs returns one `str` per input, in input order",
     source='Tests: "batch works"',
     fix=BATCH_FIX,
@@ -151,6 +154,7 @@ def batch(obs: Observations) -> Verdict:
 
 @check(
     "methods.abatch",
+    uses=("abatch", "ainvoke", "invoke", "batch"),
     rule="`abatch` of 3+ inputs returns one `str` per input, in input order",
     source="Tests",
     fix=BATCH_FIX.replace("def batch", "async def abatch").replace(
@@ -200,6 +204,7 @@ def _stream_verdict(obs: Observations, call: Call) -> Verdict:
 
 @check(
     "methods.stream",
+    uses=("stream", "invoke", "batch"),
     rule="`stream` yields at least one `str` chunk; joined, they equal `invoke`'s result",
     source='Tests: "stream works"',
     fix=STREAM_FIX,
@@ -211,6 +216,7 @@ def stream(obs: Observations) -> Verdict:
 
 @check(
     "methods.astream",
+    uses=("astream", "invoke", "batch"),
     rule="`astream` yields at least one `str` chunk; joined, they equal `invoke`'s result",
     source="Tests",
     fix=STREAM_FIX.replace("def _stream", "async def _astream")

@@ -64,6 +64,7 @@ def secretstr(obs: Observations) -> Verdict:
 
 @check(
     "secrets.no_leak",
+    uses=("canary",),
     rule=(
         "with a canary secret in each credential field, the raw value appears nowhere the "
         "model exposes: repr, str, dumps, params, callbacks, events, tracer runs, logs, errors"

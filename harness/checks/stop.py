@@ -77,6 +77,7 @@ def _diagnose(plan: StopPlan, result: str) -> str:
 
 @check(
     "stop.respected",
+    uses=("stop_calls", "invoke", "ainvoke", "batch", "stream", "astream"),
     rule=(
         "with `stop=[s]` from the model's own output, invoke/ainvoke/stream/astream return "
         "nothing after the first `s`; the earliest of several wins; one that never occurs "
@@ -144,6 +145,7 @@ def _nothing_after_stop(result: str, stop: list[str]) -> bool:
 
 @check(
     "stop.included",
+    uses=("stop_calls", "invoke", "ainvoke", "batch", "stream", "astream"),
     rule=(
         "the answer ends with the stop sequence (policy `include`, the checklist's rule); "
         "a class declaring policy `exclude` is checked for the opposite"

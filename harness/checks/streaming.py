@@ -69,6 +69,7 @@ def _judged(obs: Observations) -> tuple[dict[str, Call], list[str]]:
 
 @check(
     "streaming.new_token",
+    uses=("stream", "astream", "invoke", "batch"),
     rule=(
         "a streaming model fires `on_llm_new_token` once per yielded chunk, with its text "
         "and `chunk=` the `GenerationChunk`, on the sync and the async path"
@@ -118,6 +119,7 @@ def new_token(obs: Observations) -> Verdict:
 
 @check(
     "streaming.token_before_yield",
+    uses=("stream", "astream", "invoke", "batch"),
     rule="each `on_llm_new_token` fires BEFORE its chunk reaches the caller, sync and async",
     source='Streaming: "callback BEFORE yielding"',
     fix=BEFORE_YIELD_FIX,
@@ -152,6 +154,7 @@ def token_before_yield(obs: Observations) -> Verdict:
 
 @check(
     "streaming.events",
+    uses=("events", "astream", "invoke", "batch"),
     rule=(
         "`astream_events(version='v2')` over `ChatPromptTemplate | model` gives "
         "`on_llm_start`, `on_llm_stream` chunks joining to the output, `on_llm_end`; "
