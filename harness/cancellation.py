@@ -58,10 +58,15 @@ async def cancel_after_first_chunk(
     config: RunnableConfig,
     prompt: str,
     generators: list[weakref.ref[Any]],
+    first_generator: int,
     deadline_s: float,
     call_limit_s: float,
 ) -> Cancelled:
-    """Run the scenario; ``generators`` receives the model generators created."""
+    """Run the scenario.
+
+    ``generators`` is where the call counter records the model generators it
+    sees created; those from index ``first_generator`` on are this scenario's.
+    """
     before, threads_before = asyncio.all_tasks(), set(threading.enumerate())
     first = asyncio.Event()
     pause = asyncio.Event()  # never set: the consumer is cancelled while paused
@@ -97,7 +102,11 @@ async def cancel_after_first_chunk(
         ]
 
     for _ in range(int(SETTLE_S / 0.01)):  # clean-up (aclose, finalizers) may take a few turns
-        if not leftovers() and not new_threads() and not any(_open(g) for g in generators):
+        if (
+            not leftovers()
+            and not new_threads()
+            and not any(_open(g) for g in generators[first_generator:])
+        ):
             break
         await asyncio.sleep(0.01)
     pending = [f"{task.get_name()}: {task.get_coro()!r}"[:100] for task in leftovers()]
@@ -110,7 +119,7 @@ async def cancel_after_first_chunk(
     return Cancelled(
         first_chunk=got_first,
         ended_in_s=ended_in,
-        open_generators=sum(_open(g) for g in generators),
+        open_generators=sum(_open(g) for g in generators[first_generator:]),
         pending_tasks=pending,
         threads=threads,
         next_call=next_call,

@@ -449,9 +449,8 @@ class Observations:
         deadline = min(call_limit, CANCEL_DEADLINE_S)
 
         def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
-            start = len(generators)
             return cancel_after_first_chunk(
-                llm, recorder, cfg, PROMPT, _Since(generators, start), deadline, call_limit
+                llm, recorder, cfg, PROMPT, generators, len(generators), deadline, call_limit
             )
 
         budget = 2 * call_limit + deadline + SETTLE_S  # first chunk, end, settle, next call
@@ -501,17 +500,6 @@ class CanaryRun:
     canaries: dict[str, str]
     surfaces: dict[str, str]
     call: Call | None
-
-
-class _Since(list):  # type: ignore[type-arg]
-    """A live view of a list from an index on (generators created from now)."""
-
-    def __init__(self, source: list[Any], start: int) -> None:
-        super().__init__()
-        self._source, self._start = source, start
-
-    def __iter__(self) -> Any:
-        return iter(self._source[self._start :])
 
 
 def _consumer(stop: list[str]) -> Body:

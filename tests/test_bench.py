@@ -1,0 +1,33 @@
+"""The benchmark script's own measures run (the timed ones are for `python -m bench`)."""
+
+from __future__ import annotations
+
+from bench.__main__ import cost, report
+
+
+def test_cost_counts_each_observation_and_stays_within_the_goal():
+    measured = cost()
+    assert measured["total"] == sum(measured["per_observation"].values())
+    assert measured["total"] <= 25
+    assert measured["per_observation"]["batch: batch"] == 3
+
+
+def test_report_marks_goals_met_and_missed():
+    results = {
+        "overhead": {"floor_s": 1.0, "full_s": 1.5, "ratio": 1.5},
+        "cost": {"total": 24, "per_observation": {"invoke: invoke(str)": 1}},
+        "latency": {"latency_s": 0.2, "wall_s": 1.8, "ratio": 9.0, "bad": []},
+        "scale": {"latency_s": 0.2, "serial_s": 16.0, "parallel_s": 10.0, "speedup": 1.6},
+        "scale_serial_calls": {
+            "latency_s": 0.2,
+            "serial_s": 40.0,
+            "parallel_s": 22.0,
+            "speedup": 1.8,
+        },
+        "anchor": {"wall_s": 2.0, "ratio": 3.5, "model_calls": 19, "outcome": "17 passed"},
+        "imports": {"import_ms": 2.0, "session_with_s": 1.2, "session_without_s": 1.2},
+    }
+    text = report(results, 3)
+    overhead = "| 1. overhead: full checklist on EchoLLM / import floor | 1.50 (1.50 s / 1.00 s) |"
+    assert f"{overhead} <= 1.3 | **no** |" in text
+    assert "| 2. cost: model calls, full catalog | 24 | <= 25 | yes |" in text
