@@ -21,13 +21,6 @@ if TYPE_CHECKING:
     from harness.report import Report
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
-ENV_LAYER = {
-    "stop_policy": "LLM_COMPLIANCE_STOP_POLICY",
-    "timeout": "LLM_COMPLIANCE_TIMEOUT",
-    "stall_ms": "LLM_COMPLIANCE_STALL_MS",
-    "xfail": "LLM_COMPLIANCE_XFAIL",
-    "parallel": "LLM_COMPLIANCE_PARALLEL",
-}
 
 
 class UsageProblem(Exception):
@@ -122,11 +115,9 @@ def explain(check_id: str, out: TextIO) -> int:
 
 def _settings_layers(args: argparse.Namespace, project: dict[str, Any]) -> list[tuple[str, Any]]:
     from harness.project_config import SOURCE
+    from harness.settings import environment_layers
 
-    layers: list[tuple[str, Any]] = [(SOURCE, project)]
-    for key, name in ENV_LAYER.items():
-        if value := os.environ.get(name):
-            layers.append((f"environment variable {name}", {key: value}))
+    layers: list[tuple[str, Any]] = [(SOURCE, project), *environment_layers()]
     cli = {
         "stop_policy": args.stop_policy,
         "timeout": args.timeout,

@@ -15,7 +15,6 @@ from typing import Any
 from pydantic import SecretStr
 
 MODEL_METHODS = ("_call", "_acall", "_stream", "_astream")
-STREAM_METHODS = ("_stream", "_astream", "stream", "astream")
 CREDENTIAL_PATTERNS = (
     "api_key",
     "*_api_key",
@@ -91,9 +90,22 @@ class Facts:
         return frozenset(n for n in names if defined_by_user(self.cls, n))
 
     @property
+    def streams_sync(self) -> bool:
+        """True when ``stream`` streams natively (``_stream`` or ``stream`` defined)."""
+        return bool(self.overrides & {"_stream", "stream"})
+
+    @property
+    def streams_async(self) -> bool:
+        """True when ``astream`` streams natively.
+
+        LangChain's ``_astream`` runs ``_stream`` when only that is defined.
+        """
+        return self.streams_sync or bool(self.overrides & {"_astream", "astream"})
+
+    @property
     def streams(self) -> bool:
-        """True when the class implements streaming itself."""
-        return bool(self.overrides & set(STREAM_METHODS))
+        """True when the class implements streaming itself, on either path."""
+        return self.streams_async
 
     @cached_property
     def fields(self) -> dict[str, Any]:

@@ -116,26 +116,6 @@ class Call:
                 runs.setdefault(event.run_id, []).append(event)
         return runs
 
-    def kinds(self) -> list[str]:
-        """The kinds of the events in trace order, such as ``start``, ``token``."""
-        return [event.kind for event in self.events]
-
-
-def _consume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
-    chunks = []
-    for chunk in llm.stream(PROMPT, config=config):
-        recorder.received(chunk)
-        chunks.append(chunk)
-    return chunks
-
-
-async def _aconsume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
-    chunks = []
-    async for chunk in llm.astream(PROMPT, config=config):
-        recorder.received(chunk)
-        chunks.append(chunk)
-    return chunks
-
 
 def _invoker(value: Any) -> Body:
     return lambda llm, _, config: llm.invoke(value, config=config)
@@ -188,10 +168,7 @@ class Observations:
 
     def record(self, label: str, body: Body) -> Call:
         """Make one instrumented sync call."""
-        limit = self.timeout_s
-        return self._record(
-            label, lambda job: run_bounded(job[0], limit, job[1]), body, is_async=False
-        )
+        return self._record(label, body, is_async=False)
 
     def record_async(
         self,
@@ -201,25 +178,19 @@ class Observations:
         timeout_s: float | None = None,
     ) -> Call:
         """Make one instrumented async call on a fresh event loop."""
-        limit = timeout_s or self.timeout_s
-        return self._record(
-            label,
-            lambda job: run_async_bounded(job[0], limit, job[1]),
-            body,
-            is_async=True,
-            llm=llm,
-        )
+        return self._record(label, body, is_async=True, llm=llm, timeout_s=timeout_s)
 
     def _record(
         self,
         label: str,
-        runner: Callable[[Any], Any],
         body: Any,
         *,
         is_async: bool,
         llm: BaseLLM | None = None,
+        timeout_s: float | None = None,
     ) -> Call:
-        llm = llm or self.llm
+        llm, limit = llm or self.llm, timeout_s or self.timeout_s
+        run = run_async_bounded if is_async else run_bounded
         recorder, instruments = TraceRecorder(), CallInstruments()
         handler = AsyncTraceRecorder(recorder) if is_async else recorder
         config: RunnableConfig = {"callbacks": [handler]}
@@ -227,7 +198,7 @@ class Observations:
         context.run(CURRENT.set, instruments)
         started = time.perf_counter()
         with AMBIENT.installed(), self.counter.counting(type(llm)):
-            returned = runner((lambda: body(llm, recorder, config), context))
+            returned = run(lambda: body(llm, recorder, config), limit, context)
         self.hung = self.hung or isinstance(returned.error, CallTimeout)
         return Call(
             label=label,
@@ -323,12 +294,12 @@ class Observations:
     @cached_property
     def stream(self) -> Call:
         """``stream`` of the str prompt, every chunk's receipt in the trace."""
-        return self.record("stream", _consume)
+        return self.record("stream", _consumer())
 
     @cached_property
     def astream(self) -> Call:
         """``astream`` of the str prompt, every chunk's receipt in the trace."""
-        return self.record_async("astream", _aconsume)
+        return self.record_async("astream", _aconsumer())
 
     @property
     def deterministic(self) -> bool | None:
@@ -433,7 +404,7 @@ class Observations:
             async def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
                 if method == "ainvoke":
                     return await watch(lambda: llm.ainvoke(PROMPT, cfg), modules)
-                return await watch(lambda: _aconsume(llm, recorder, cfg), modules)
+                return await watch(lambda: _aconsumer()(llm, recorder, cfg), modules)
 
             return run
 
@@ -475,6 +446,7 @@ class Observations:
         except TargetError as exc:
             return CanaryRun(canaries, {"constructor error": str(exc)}, None)
         surfaces = static_surfaces(llm)
+        mark = AMBIENT.mark()
         call = self.record_async("astream_events (canary)", _traced_stream_events, llm)
         events, runs = call.output if call.ok else ([], [])
         surfaces |= {
@@ -483,6 +455,7 @@ class Observations:
             "tracer runs": repr(runs),
             "log records": "\n".join(call.logs),
             "stdout and stderr": call.printed,
+            "output of the model's own threads": AMBIENT.stray_since(mark),
             "exception": call.error_text,
         }
         return CanaryRun(canaries, surfaces, call)
@@ -502,7 +475,9 @@ class CanaryRun:
     call: Call | None
 
 
-def _consumer(stop: list[str]) -> Body:
+def _consumer(stop: list[str] | None = None) -> Body:
+    """Read ``stream`` of ``PROMPT``, putting the receipt of each chunk in the trace."""
+
     def consume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
         chunks = []
         for chunk in llm.stream(PROMPT, config=config, stop=stop):
@@ -513,7 +488,9 @@ def _consumer(stop: list[str]) -> Body:
     return consume
 
 
-def _aconsumer(stop: list[str]) -> AsyncBody:
+def _aconsumer(stop: list[str] | None = None) -> AsyncBody:
+    """Read ``astream`` of ``PROMPT``, putting the receipt of each chunk in the trace."""
+
     async def consume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
         chunks = []
         async for chunk in llm.astream(PROMPT, config=config, stop=stop):

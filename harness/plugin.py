@@ -204,10 +204,13 @@ def pytest_collection_modifyitems(
         if cls not in checked:  # bad class settings stop the session, like bad options
             cls.compliance_settings(config)
             checked.add(cls)
-        check_id = getattr(getattr(item, "function", None), "check_id", None)
-        if check_id:
+        if check_id := _check_id(item):
             item.extra_keyword_matches.add(check_id)
-            item.check_id = check_id  # type: ignore[attr-defined]
+
+
+def _check_id(item: pytest.Item) -> str | None:
+    """The check id of an ``LLMComplianceTests`` method (None for other tests)."""
+    return getattr(getattr(item, "function", None), "check_id", None)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -216,7 +219,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         if isinstance(item, CheckItem):
             selected.setdefault(item.parent.target.label, set()).add(item.name)
-        elif check_id := getattr(item, "check_id", None):
+        elif check_id := _check_id(item):
             selected.setdefault(getattr(item, "cls", None), set()).add(check_id)
     if selected:
         session.config.stash[SELECTED] = selected

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.settings import KEYS
 from harness.targets import TargetError
 
 if sys.version_info >= (3, 11):
@@ -59,7 +60,7 @@ def load_project_config(directory: Path) -> ProjectConfig:
         if not isinstance(params, dict):
             raise TargetError(f"{SOURCE}: params of {entry['target']} must be a table")
         targets.append((entry["target"], params))
-    unknown = set(table) - {"targets", "stop_policy", "timeout", "stall_ms", "xfail", "parallel"}
+    unknown = set(table) - {"targets", *KEYS}
     if unknown:
         raise TargetError(f"{SOURCE}: unknown key(s) {sorted(unknown)}")
     settings = {key: value for key, value in table.items() if key != "targets"}

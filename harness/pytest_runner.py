@@ -9,7 +9,6 @@ Imported only once a target is configured (it imports LangChain).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -21,18 +20,11 @@ from harness.observe import Observations
 from harness.outcomes import CheckRecord, Outcome
 from harness.plugin import SELECTED
 from harness.registry import catalog
-from harness.settings import Settings, SettingsError, merge
+from harness.settings import KEYS, Settings, SettingsError, environment_layers, merge
 from harness.targets import Target, TargetError
 
-ENV_VARS = {
-    "xfail": "LLM_COMPLIANCE_XFAIL",
-    "stop_policy": "LLM_COMPLIANCE_STOP_POLICY",
-    "timeout": "LLM_COMPLIANCE_TIMEOUT",
-    "stall_ms": "LLM_COMPLIANCE_STALL_MS",
-    "parallel": "LLM_COMPLIANCE_PARALLEL",
-}
-INI_NAMES = {key: f"llm_compliance_{key}" for key in ENV_VARS}
-OPTION_DESTS = {key: f"llm_{key}" for key in ENV_VARS}
+INI_NAMES = {key: f"llm_compliance_{key}" for key in KEYS}
+OPTION_DESTS = {key: f"llm_{key}" for key in KEYS}
 PROPERTY_KEY = "llm_compliance"
 _cache_key = pytest.StashKey[dict[str, Observations]]()
 
@@ -51,9 +43,7 @@ def session_layers(config: pytest.Config) -> list[tuple[str, dict[str, Any]]]:
                     {key: value},
                 )
             )
-    for key, name in ENV_VARS.items():
-        if value := os.environ.get(name, ""):
-            layers.append((f"environment variable {name}", {key: value}))
+    layers += environment_layers()
     for key, dest in OPTION_DESTS.items():
         if value := getattr(config.option, dest, None):
             option = "--" + dest.replace("_", "-")

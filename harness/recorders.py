@@ -10,6 +10,7 @@ import io
 import logging
 import sys
 import threading
+import time
 import traceback
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
@@ -176,6 +177,16 @@ class _Ambient:
         """The instruments a log record or a write belongs to."""
         return CURRENT.get() or self.unattributed
 
+    def mark(self) -> tuple[int, int]:
+        """Where the stray output stands now, for ``stray_since``."""
+        return len(self.unattributed.logs), len(self.unattributed.printed.getvalue())
+
+    def stray_since(self, mark: tuple[int, int]) -> str:
+        """Logs and prints of threads outside any call, since ``mark``."""
+        logs, chars = mark
+        stray = self.unattributed
+        return "\n".join([*stray.logs[logs:], stray.printed.getvalue()[chars:]])
+
     @contextmanager
     def installed(self) -> Iterator[None]:
         """Route logs and prints for the duration of the block."""
@@ -184,8 +195,8 @@ class _Ambient:
             if self._depth == 1:
                 root = logging.getLogger()
                 self._saved = (sys.stdout, sys.stderr, root.level)
-                sys.stdout = _RoutingStream(self, "stdout")
-                sys.stderr = _RoutingStream(self, "stderr")
+                sys.stdout = _RoutingStream(self)
+                sys.stderr = _RoutingStream(self)
                 root.addHandler(self._handler)
                 root.setLevel(logging.DEBUG)
         try:
@@ -214,8 +225,8 @@ class _RoutingLogHandler(logging.Handler):
 
 
 class _RoutingStream(io.TextIOBase):
-    def __init__(self, ambient: _Ambient, name: str) -> None:
-        self.ambient, self.name_ = ambient, name
+    def __init__(self, ambient: _Ambient) -> None:
+        self.ambient = ambient
 
     def write(self, text: str) -> int:
         return self.ambient.target().printed.write(text)
@@ -288,6 +299,7 @@ class CallCounter:
 
 INTERRUPT_ATTEMPTS = 3
 INTERRUPT_PAUSE_S = 0.2
+SPIN_PROBE_S = 0.05
 
 
 class CallTimeout(Exception):
@@ -347,14 +359,15 @@ def _interrupt(worker: threading.Thread) -> None:
     """Ask a hung worker to stop.
 
     ``CallAbandoned`` is raised in it at its next Python instruction: a
-    pure-Python spin stops, a blocking C call does not. A model may catch it
-    once in a ``finally`` and go on, so a daemon helper asks again, a few
-    times (bounded), while the worker lives.
+    pure-Python spin stops, a blocking C call does not. Only a worker that
+    spins is asked (a sleeping one would only get the exception when it wakes,
+    wherever it then is). A model may catch it once in a ``finally`` and go
+    on, so a daemon helper asks again, a few times (bounded), while it spins.
     """
 
     def ask() -> None:
         for _ in range(INTERRUPT_ATTEMPTS):
-            if not worker.is_alive() or worker.ident is None:
+            if not worker.is_alive() or worker.ident is None or not _spins(worker):
                 return
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
                 ctypes.c_ulong(worker.ident), ctypes.py_object(CallAbandoned)
@@ -362,6 +375,17 @@ def _interrupt(worker: threading.Thread) -> None:
             worker.join(INTERRUPT_PAUSE_S)
 
     threading.Thread(target=ask, name="llm-compliance-interrupt", daemon=True).start()
+
+
+def _spins(worker: threading.Thread) -> bool:
+    """True when the worker burns CPU (where a thread's CPU clock can be read)."""
+    try:
+        clock = time.pthread_getcpuclockid(worker.ident or 0)
+        before = time.clock_gettime(clock)
+        time.sleep(SPIN_PROBE_S)
+        return time.clock_gettime(clock) - before > SPIN_PROBE_S / 2
+    except (AttributeError, OSError):  # no per-thread clock here, or the thread ended
+        return worker.is_alive()
 
 
 def run_async_bounded(

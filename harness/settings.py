@@ -16,6 +16,7 @@ winning for an id named twice.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -25,6 +26,9 @@ STOP_POLICIES: tuple[StopPolicy, ...] = ("include", "exclude")
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_STALL_MS = 50.0
 DEFAULT_PARALLEL = 4
+KEYS = ("xfail", "stop_policy", "timeout", "stall_ms", "parallel")
+"""Every setting, by the key the places that set it use."""
+ENV_VARS = {key: f"LLM_COMPLIANCE_{key.upper()}" for key in KEYS}
 
 
 class SettingsError(ValueError):
@@ -117,7 +121,7 @@ def merge(layers: Iterable[tuple[str, Mapping[str, Any]]], known: Iterable[str])
     known_ids = list(known)
     settings = Settings()
     for source, values in layers:
-        unknown = set(values) - {"xfail", "stop_policy", "timeout", "stall_ms", "parallel"}
+        unknown = set(values) - set(KEYS)
         if unknown:
             raise SettingsError(f"{source}: unknown setting(s) {sorted(unknown)}")
         if values.get("xfail") is not None:
@@ -138,3 +142,12 @@ def merge(layers: Iterable[tuple[str, Mapping[str, Any]]], known: Iterable[str])
                 raise SettingsError(f"{source}: parallel must be a whole number, not {parallel:g}")
             settings = replace(settings, parallel=int(parallel))
     return settings
+
+
+def environment_layers() -> list[tuple[str, dict[str, Any]]]:
+    """One layer per ``LLM_COMPLIANCE_*`` variable that is set, naming it."""
+    return [
+        (f"environment variable {name}", {key: os.environ[name]})
+        for key, name in ENV_VARS.items()
+        if os.environ.get(name)
+    ]

@@ -138,3 +138,18 @@ class LeavesAThread(EchoLLM):
     def _echo(self, prompt: str, stop: list[str] | None) -> str:
         threading.Thread(target=time.sleep, args=(120,), name="keep-alive").start()
         return super()._echo(prompt, stop)
+
+
+@documented
+class PrintsKeyFromItsThread(EchoLLM):
+    """Logs its key from a helper thread of its own (outside any harness call)."""
+
+    api_key: SecretStr = SecretStr("sk-hostile-thread")
+    """The provider's API key."""
+
+    def _echo(self, prompt: str, stop: list[str] | None) -> str:
+        key = self.api_key.get_secret_value()
+        helper = threading.Thread(target=print, args=(f"[sdk] connecting with {key}",))
+        helper.start()
+        helper.join()
+        return super()._echo(prompt, stop)

@@ -25,6 +25,10 @@ CASES = [
     (hostile.ReturnsANumber, {"methods.invoke": "invoke(str) raised", "methods.stream": ""}),
     (hostile.YieldsStrings, {"methods.stream": "AttributeError"}),
     (hostile.PrintsItsKey, {"secrets.no_leak": "stdout and stderr shows api_key"}),
+    (
+        hostile.PrintsKeyFromItsThread,
+        {"secrets.no_leak": "output of the model's own threads shows api_key"},
+    ),
     (hostile.ThreadedStreamLeak, {"async.cancellation": "threads left running: sdk-reader"}),
 ]
 

@@ -34,7 +34,7 @@ def test_no_output_of_a_run_over_the_whole_gallery_holds_a_secret(tmp_path, monk
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    models = [*BROKEN, hostile.PrintsItsKey]
+    models = [*BROKEN, hostile.PrintsItsKey, hostile.PrintsKeyFromItsThread]
     targets = "".join(
         f'[[tool.llm-compliance.targets]]\ntarget = "{m.__module__}:{m.__name__}"\n'
         "params = { n = 64 }\n"

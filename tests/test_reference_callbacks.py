@@ -8,6 +8,8 @@ from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 
 
 class SyncTrace(BaseCallbackHandler):
+    raise_error = True  # else LangChain logs a failed assertion and goes on
+
     def __init__(self, trace: list[tuple[str, str]]) -> None:
         self.trace = trace
 
@@ -18,6 +20,8 @@ class SyncTrace(BaseCallbackHandler):
 
 
 class AsyncTrace(AsyncCallbackHandler):
+    raise_error = True
+
     def __init__(self, trace: list[tuple[str, str]]) -> None:
         self.trace = trace
 

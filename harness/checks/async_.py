@@ -84,7 +84,8 @@ def parity(obs: Observations) -> Verdict:
         sync_kinds, async_kinds = _callback_kinds(sync), _callback_kinds(asyn)
         if not exact:
             sync_kinds, async_kinds = _shape(sync_kinds), _shape(async_kinds)
-        if sync_kinds != async_kinds and not _fallback_only(obs, name):
+        only_one_streams = name == "astream" and obs.facts.streams_sync != obs.facts.streams_async
+        if sync_kinds != async_kinds and not only_one_streams:  # LangChain's fallback differs
             raise fail(
                 f"{name} fires other callbacks than its sync twin",
                 expected=excerpt(_shape(sync_kinds), 120),
@@ -94,16 +95,6 @@ def parity(obs: Observations) -> Verdict:
             )
     mode = "results and callbacks" if exact else "callback order (model not deterministic)"
     return passed(f"{mode} match for {', '.join(p[0] for p in pairs)}")
-
-
-def _fallback_only(obs: Observations, name: str) -> bool:
-    """True when only one twin streams natively (LangChain's fallback differs)."""
-    if name != "astream":
-        return False
-    overrides = obs.facts.overrides
-    return ("_stream" in overrides or "stream" in overrides) != (
-        "_astream" in overrides or "astream" in overrides or "_stream" in overrides
-    )
 
 
 @check(

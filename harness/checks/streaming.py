@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from harness.checks._text import excerpt
-from harness.introspect import defined_by_user
 from harness.observe import Call, Observations
 from harness.outcomes import Verdict, fail, passed, skipped
 from harness.recorders import Event
@@ -39,13 +38,10 @@ NOT_STREAMING = (
 
 def streaming_paths(obs: Observations) -> dict[str, Call]:
     """The stream paths the class implements itself, by name."""
-    cls = obs.facts.cls
-    sync = defined_by_user(cls, "_stream") or defined_by_user(cls, "stream")
-    native_async = defined_by_user(cls, "_astream") or defined_by_user(cls, "astream")
     paths = {}
-    if sync:
+    if obs.facts.streams_sync:
         paths["stream"] = obs.stream
-    if sync or native_async:  # BaseLLM's _astream runs _stream when only it exists
+    if obs.facts.streams_async:
         paths["astream"] = obs.astream
     return paths
 
