@@ -144,11 +144,14 @@ def run_checks(
     """
     checks = list(checks)
     obs = Observations(target, settings)
-    _ = obs.llm  # build it up front, so that a target error comes before any check
-    obs.prefetch(name for check in checks for name in check.uses)
-    records = []
-    for check in checks:
-        if progress:
-            progress(check)
-        records.append(run_check(check, obs))
-    return records
+    try:
+        _ = obs.llm  # build it up front, so that a target error comes before any check
+        obs.prefetch(name for check in checks for name in check.uses)
+        records = []
+        for check in checks:
+            if progress:
+                progress(check)
+            records.append(run_check(check, obs))
+        return records
+    finally:
+        obs.close()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import collections.abc
 import fnmatch
+import functools
 import inspect
+import re
 import textwrap
 import types
 import typing
@@ -14,7 +17,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
-MODEL_METHODS = ("_call", "_acall", "_stream", "_astream")
+MODEL_METHODS = ("_call", "_acall", "_stream", "_astream", "_generate", "_agenerate")
+"""The methods that talk to the model: a class derived from ``LLM`` defines ``_call``, one
+derived from ``BaseLLM`` directly defines ``_generate`` (and both may stream)."""
 CREDENTIAL_PATTERNS = (
     "api_key",
     "*_api_key",
@@ -30,22 +35,52 @@ TOKENIZER_VOCABULARY = frozenset(
 URL_PATTERNS = ("*url*", "*uri*", "*endpoint*", "*api_base*", "host", "*_host")
 
 
+@functools.cache
+def framework_classes() -> frozenset[type]:
+    """The classes LangChain's model interface is made of.
+
+    ``LLM``, ``BaseChatModel``, and everything above them (``BaseLanguageModel``,
+    ``Runnable``, pydantic's ``BaseModel``...).
+
+    Every other class in a model's MRO is the model's own code, wherever it is
+    defined: a class of langchain-core itself (``FakeStreamingListLLM``) or a
+    mixin listed after the base (``class X(BaseLLM, _XCommon)``).
+    """
+    from langchain_core.language_models.chat_models import BaseChatModel, SimpleChatModel
+    from langchain_core.language_models.llms import LLM
+
+    return frozenset((*LLM.__mro__, *BaseChatModel.__mro__, *SimpleChatModel.__mro__))
+
+
+def is_framework(klass: type) -> bool:
+    """True for LangChain's interface classes (and their parametrised aliases)."""
+    return klass in framework_classes() or (
+        klass.__module__.startswith(("pydantic.", "typing", "abc", "builtins"))
+    )
+
+
+def own_classes(cls: type) -> list[type]:
+    """The model's own classes in ``cls``'s MRO, in MRO order (framework classes left out)."""
+    return [klass for klass in cls.__mro__ if not is_framework(klass)]
+
+
+def defining_class(cls: type, name: str) -> type | None:
+    """The class of ``cls``'s MRO whose body defines ``name`` (None if none does)."""
+    return next((klass for klass in cls.__mro__ if name in vars(klass)), None)
+
+
 def defined_by_user(cls: type, name: str) -> bool:
-    """True when ``name`` comes from the user's code, not from langchain-core."""
-    for klass in cls.__mro__:
-        if name in vars(klass):
-            return not klass.__module__.startswith("langchain_core.")
-    return False
+    """True when ``name`` comes from the model's own code, not from LangChain's interface."""
+    klass = defining_class(cls, name)
+    return klass is not None and not is_framework(klass)
 
 
-def _user_classes(cls: type) -> list[type]:
-    """The classes of the user's code: those before langchain-core's in the MRO."""
-    classes = []
-    for klass in cls.__mro__:
-        if klass.__module__.startswith(("langchain_core.", "pydantic.")):
-            break
-        classes.append(klass)
-    return classes
+def type_name(annotation: Any) -> str:
+    """An annotation as written in code: ``str | None``, ``Optional[str]`` in full."""
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return annotation.__qualname__
+    text = repr(annotation)
+    return re.sub(r"\b(typing|pydantic\.types|collections\.abc)\.", "", text)
 
 
 def _holds_text(annotation: Any) -> bool:
@@ -60,13 +95,30 @@ def _holds_text(annotation: Any) -> bool:
     return False
 
 
+def _is_key_provider(annotation: Any) -> bool:
+    """True for key providers such as ``Callable[[], str]``: a callable holds no text."""
+    return typing.get_origin(annotation) is collections.abc.Callable or annotation in (
+        collections.abc.Callable,
+        typing.Callable,
+    )
+
+
 def is_secretstr(annotation: Any) -> bool:
-    """True for ``SecretStr`` and ``SecretStr | None``, nothing else."""
+    """True for ``SecretStr``, optionally ``| None`` and key providers (``| Callable[[], str]``).
+
+    langchain-openai types its key ``SecretStr | None | Callable[[], str] |
+    Callable[[], Awaitable[str]]``: the callables hold no text to print, so
+    they are accepted beside ``SecretStr``; a plain ``str`` never is.
+    """
     if annotation is SecretStr:
         return True
+    if typing.get_origin(annotation) is typing.Annotated:
+        return is_secretstr(typing.get_args(annotation)[0])
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = set(typing.get_args(annotation))
-        return SecretStr in args and args <= {SecretStr, type(None)}
+        args = typing.get_args(annotation)
+        return SecretStr in args and all(
+            arg in (SecretStr, type(None)) or _is_key_provider(arg) for arg in args
+        )
     return False
 
 
@@ -111,10 +163,9 @@ class Facts:
     def fields(self) -> dict[str, Any]:
         """The user's own init fields (not LangChain's), by name."""
         base_fields: set[str] = set()
-        for klass in self.cls.__mro__[1:]:
-            if klass.__module__.startswith("langchain_core."):
+        for klass in self.cls.__mro__:
+            if is_framework(klass):
                 base_fields |= set(getattr(klass, "model_fields", {}))
-                break
         model_fields: dict[str, Any] = getattr(self.cls, "model_fields", {})
         return {
             name: info
@@ -140,7 +191,8 @@ class Facts:
         return tuple(
             name
             for name, info in self.fields.items()
-            if _holds_text(info.annotation)
+            if name not in self.credential_fields
+            and _holds_text(info.annotation)
             and any(fnmatch.fnmatchcase(name, pattern) for pattern in URL_PATTERNS)
         )
 
@@ -151,14 +203,14 @@ class Facts:
 
     @cached_property
     def attribute_docstrings(self) -> dict[str, str]:
-        """Docstrings written under field annotations, across the user's classes."""
+        """Docstrings written under field annotations, across the model's own classes."""
         docs: dict[str, str] = {}
-        for klass in reversed(_user_classes(self.cls)):
+        for klass in reversed(own_classes(self.cls)):
             try:
                 source = textwrap.dedent(inspect.getsource(klass))
             except (OSError, TypeError):
                 continue
-            body = ast.parse(source).body[0]
+            body = _parse(source).body[0]
             if not isinstance(body, ast.ClassDef):
                 continue
             for node, after in zip(body.body, body.body[1:], strict=False):
@@ -181,23 +233,71 @@ class Facts:
             return False
         return True
 
+    def defines(self, method: str) -> bool:
+        """True when the model's own code defines ``method``."""
+        return bool(method) and defined_by_user(self.cls, method)
+
+    def method_for(self, path: str) -> str:
+        """The model's method that a public path runs, as the class defines it.
+
+        ``astream`` of a class that defines only ``_stream`` runs ``_stream``;
+        one that streams not at all runs ``_acall`` or ``_call`` (LangChain's
+        fallbacks). A failure's location is that method, never one the class
+        does not define.
+        """
+        candidates = {
+            "invoke": ("invoke", "_call", "_generate"),
+            "ainvoke": ("ainvoke", "_acall", "_agenerate", "_call", "_generate"),
+            "batch": ("batch", "_generate", "_call"),
+            "abatch": ("abatch", "_agenerate", "_acall", "_generate", "_call"),
+            "stream": ("stream", "_stream", "_call", "_generate"),
+            "astream": ("astream", "_astream", "_stream", "_acall", "_agenerate", "_call"),
+        }
+        name = path.split("(")[0].split()[0] if path.strip() else path
+        return self.first_defined(*candidates.get(name, (name,)))
+
+    def first_defined(self, *methods: str) -> str:
+        """The first of ``methods`` the model's own code defines, else the first one."""
+        return next((m for m in methods if self.defines(m)), methods[0])
+
     def position(self, method: str) -> tuple[str, int] | None:
-        """File and line of a method the user's code defines, or of the class."""
+        """File and line of ``method`` where the model's code defines it, else of the class."""
         obj: Any = self.cls
-        for klass in _user_classes(self.cls):
-            if method and method in vars(klass):
-                obj = inspect.unwrap(_plain_function(vars(klass)[method]))
-                break
+        if self.defines(method):
+            owner = defining_class(self.cls, method)
+            obj = inspect.unwrap(_plain_function(vars(owner)[method]))
         try:
             return inspect.getsourcefile(obj) or "?", inspect.getsourcelines(obj)[1]
         except (OSError, TypeError):
             return None
 
     def location(self, method: str) -> str:
-        """``path:line (Class.method)`` of a method, or of the class."""
-        where = f"{self.name}.{method}" if method else self.name
+        """``path:line (Owner.method)`` of a method the model defines, else of the class.
+
+        A method the class does not define is never named as the place to look:
+        the location is then the class, with what runs instead.
+        """
         position = self.position(method)
+        if self.defines(method):
+            owner = defining_class(self.cls, method)
+            where = f"{owner.__name__ if owner else self.name}.{method}"
+        elif method:
+            where = f"{self.name}, which does not define {method}: LangChain's default runs"
+        else:
+            where = self.name
         return f"{position[0]}:{position[1]} ({where})" if position else where
+
+
+def _parse(source: str) -> ast.Module:
+    """``ast.parse``, tried twice.
+
+    CPython 3.11's parser can raise a spurious ``SystemError`` ("AST
+    constructor recursion depth mismatch") when threads race.
+    """
+    try:
+        return ast.parse(source)
+    except SystemError:
+        return ast.parse(source)
 
 
 def _plain_function(member: Any) -> Any:

@@ -21,11 +21,12 @@ from uuid import UUID
 from langchain_core.messages import HumanMessage, SystemMessage, get_buffer_string
 from langchain_core.prompt_values import StringPromptValue
 from langchain_core.runnables import RunnableConfig
+from pydantic import SecretStr
 
 from harness.canary import make_canaries, static_surfaces
-from harness.cancellation import SETTLE_S, cancel_after_first_chunk
-from harness.introspect import Facts, read_facts
-from harness.loop_monitor import model_modules, watch
+from harness.cancellation import GRACE_S, cancel_after_first_chunk
+from harness.introspect import Facts, is_secretstr, read_facts
+from harness.loop_monitor import blame_scope, watch
 from harness.recorders import (
     AMBIENT,
     CURRENT,
@@ -35,12 +36,12 @@ from harness.recorders import (
     CallTimeout,
     Event,
     TraceRecorder,
-    run_async_bounded,
     run_bounded,
 )
 from harness.redact import Redactor
 from harness.settings import Settings
 from harness.stop_plan import StopPlan, plan_stops
+from harness.target_loop import TargetLoop
 from harness.targets import Target, TargetError, one_line
 
 if TYPE_CHECKING:
@@ -139,16 +140,30 @@ class Observations:
         self.charged: set[str] = set()
 
     @cached_property
+    def event_loop(self) -> TargetLoop:
+        """The one event loop every async call of this target runs on."""
+        return TargetLoop()
+
+    def close(self) -> None:
+        """Wind down the target's event loop (idempotent)."""
+        loop = vars(self).pop("event_loop", None)
+        if loop is not None:
+            loop.close()
+
+    @cached_property
     def llm(self) -> BaseLLM:
         """The model built with the user's params (``TargetError`` if it cannot be)."""
         llm = self.target.build()
-        self.redact.add_model_secrets(llm)
+        facts = self.__dict__["facts"] = read_facts(llm)
+        self.redact.add_model_secrets(llm, facts.credential_fields)
         return llm
 
     @cached_property
     def facts(self) -> Facts:
-        """Static facts about the model's class."""
-        return read_facts(self.llm)
+        """Static facts about the model's class (read when the model is built)."""
+        _ = self.llm
+        facts: Facts = vars(self)["facts"]
+        return facts
 
     @property
     def model_calls(self) -> int:
@@ -177,7 +192,7 @@ class Observations:
         llm: BaseLLM | None = None,
         timeout_s: float | None = None,
     ) -> Call:
-        """Make one instrumented async call on a fresh event loop."""
+        """Make one instrumented async call on the target's event loop."""
         return self._record(label, body, is_async=True, llm=llm, timeout_s=timeout_s)
 
     def _record(
@@ -190,7 +205,7 @@ class Observations:
         timeout_s: float | None = None,
     ) -> Call:
         llm, limit = llm or self.llm, timeout_s or self.timeout_s
-        run = run_async_bounded if is_async else run_bounded
+        run = self.event_loop.run if is_async else run_bounded
         recorder, instruments = TraceRecorder(), CallInstruments()
         handler = AsyncTraceRecorder(recorder) if is_async else recorder
         config: RunnableConfig = {"callbacks": [handler]}
@@ -347,13 +362,19 @@ class Observations:
 
     @cached_property
     def stop_plan(self) -> StopPlan | None:
-        """Stop sequences chosen from ``invoke``'s answer (None if unusable)."""
+        """Stop lists chosen from ``invoke``'s answer and the streams' chunks (None if unusable)."""
         output = self.text_of("invoke")
-        return plan_stops(output) if output is not None else None
+        if output is None:
+            return None
+        chunks = {
+            path: getattr(self, path).output if self.text_of(path) == output else None
+            for path in ("stream", "astream")
+        }
+        return plan_stops(output, chunks, deterministic=self.deterministic is not False)
 
     @cached_property
     def stop_calls(self) -> dict[str, Call]:
-        """Each public path with ``stop=plan.stop``, and ``never``.
+        """Each public path with its own stop list from the plan, and ``never``.
 
         ``never`` is ``invoke`` with a stop sequence that does not occur. The
         mapping is empty when there is no plan.
@@ -361,17 +382,19 @@ class Observations:
         plan = self.stop_plan
         if plan is None:
             return {}
-        stop = plan.stop
+        stops = {path: case.stop for path, case in plan.cases.items()}
         return self._concurrently(
             {
                 "invoke": lambda: self.record(
-                    "invoke(stop)", lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=stop)
+                    "invoke(stop)",
+                    lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=stops["invoke"]),
                 ),
                 "ainvoke": lambda: self.record_async(
-                    "ainvoke(stop)", lambda llm, _, cfg: llm.ainvoke(PROMPT, cfg, stop=stop)
+                    "ainvoke(stop)",
+                    lambda llm, _, cfg: llm.ainvoke(PROMPT, cfg, stop=stops["ainvoke"]),
                 ),
-                "stream": lambda: self.record("stream(stop)", _consumer(stop)),
-                "astream": lambda: self.record_async("astream(stop)", _aconsumer(stop)),
+                "stream": lambda: self.record("stream(stop)", _consumer(stops["stream"])),
+                "astream": lambda: self.record_async("astream(stop)", _aconsumer(stops["astream"])),
                 "never": lambda: self.record(
                     "invoke(stop never found)",
                     lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=[plan.never]),
@@ -398,13 +421,13 @@ class Observations:
 
         Each output is ``(result, Watched)``.
         """
-        modules = model_modules(type(self.llm))
+        scope = blame_scope(type(self.llm))
 
         def watched(method: str) -> AsyncBody:
             async def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
                 if method == "ainvoke":
-                    return await watch(lambda: llm.ainvoke(PROMPT, cfg), modules)
-                return await watch(lambda: _aconsumer()(llm, recorder, cfg), modules)
+                    return await watch(lambda: llm.ainvoke(PROMPT, cfg), scope)
+                return await watch(lambda: _aconsumer()(llm, recorder, cfg), scope)
 
             return run
 
@@ -424,7 +447,7 @@ class Observations:
                 llm, recorder, cfg, PROMPT, generators, len(generators), deadline, call_limit
             )
 
-        budget = 2 * call_limit + deadline + SETTLE_S  # first chunk, end, settle, next call
+        budget = 2 * call_limit + deadline + GRACE_S  # first chunk, end, grace, next call
         return self.record_async("astream cancelled", run, timeout_s=budget)
 
     # --- secrets ------------------------------------------------------------
@@ -433,7 +456,10 @@ class Observations:
     def canary(self) -> CanaryRun | None:
         """The model built with a canary in each credential field, and its surfaces.
 
-        None when the class has no credential field.
+        None when the class has no credential field. A factory's instance is
+        rebuilt through its class with the canaries (``Target.build_with``); when
+        no canary instance can be built, ``refused`` says why and no surface was
+        looked at, except the construction error's own message.
         """
         fields = self.facts.credential_fields
         if not fields:
@@ -441,10 +467,21 @@ class Observations:
         canaries = make_canaries(fields)
         for canary in canaries.values():
             self.redact.add(canary)
+        overrides = self._credential_overrides(canaries)
         try:
-            llm = self.target.build(**self._credential_overrides(canaries))
+            llm = self.target.build_with(self.llm, overrides)
         except TargetError as exc:
-            return CanaryRun(canaries, {"constructor error": str(exc)}, None)
+            cause = exc.__cause__ or exc.__context__
+            surfaces = {"constructor error": f"{exc} {one_line(cause) if cause else ''}"}
+            unvalidated = self.target.construct_unvalidated(
+                self.llm, self._credential_overrides(canaries, typed=True)
+            )
+            if unvalidated is not None:  # the static surfaces can still be read
+                surfaces |= {
+                    f"{name} (built without validation)": text
+                    for name, text in static_surfaces(unvalidated).items()
+                }
+            return CanaryRun(canaries, surfaces, None, refused=str(exc))
         surfaces = static_surfaces(llm)
         mark = AMBIENT.mark()
         call = self.record_async("astream_events (canary)", _traced_stream_events, llm)
@@ -460,10 +497,20 @@ class Observations:
         }
         return CanaryRun(canaries, surfaces, call)
 
-    def _credential_overrides(self, canaries: dict[str, str]) -> dict[str, Any]:
-        """Init arguments that put each canary in its field (by alias if any)."""
+    def _credential_overrides(
+        self, canaries: dict[str, str], *, typed: bool = False
+    ) -> dict[str, Any]:
+        """Init arguments that put each canary in its field (by alias if any).
+
+        ``typed``: as validation would leave them (``SecretStr`` where the field is
+        one), for ``model_construct``, which validates nothing.
+        """
         fields = self.facts.fields
-        return {(fields[name].alias or name): value for name, value in canaries.items()}
+
+        def value(name: str, canary: str) -> Any:
+            return SecretStr(canary) if typed and is_secretstr(fields[name].annotation) else canary
+
+        return {(fields[name].alias or name): value(name, c) for name, c in canaries.items()}
 
 
 @dataclass(frozen=True)
@@ -473,6 +520,8 @@ class CanaryRun:
     canaries: dict[str, str]
     surfaces: dict[str, str]
     call: Call | None
+    refused: str = ""
+    """Why no instance could be built with the canaries (empty when one was)."""
 
 
 def _consumer(stop: list[str] | None = None) -> Body:

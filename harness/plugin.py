@@ -8,6 +8,7 @@ that check no LLM: LangChain is imported only once a target is configured.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -223,6 +224,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             selected.setdefault(getattr(item, "cls", None), set()).add(check_id)
     if selected:
         session.config.stash[SELECTED] = selected
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Wind down the targets' event loops (only if a target was checked)."""
+    runner = sys.modules.get("harness.pytest_runner")
+    if runner is not None:
+        runner.close_observations(session.config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

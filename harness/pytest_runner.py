@@ -73,6 +73,12 @@ def observations_for(config: pytest.Config, target: Target, settings: Settings) 
     return cache[key]
 
 
+def close_observations(config: pytest.Config) -> None:
+    """Wind down every target's event loop at the end of the session."""
+    for obs in config.stash.get(_cache_key, {}).values():
+        obs.close()
+
+
 def record_check(
     config: pytest.Config, target: Target, settings: Settings, check_id: str, group: object
 ) -> CheckRecord:

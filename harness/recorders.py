@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import functools
 import inspect
@@ -13,7 +12,7 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import Context, ContextVar
 from dataclasses import dataclass, field
@@ -324,7 +323,8 @@ class Returned:
     """The exception's message and traceback, for messages and the secrets scan."""
 
 
-def _timed_out(timeout_s: float) -> Returned:
+def timed_out(timeout_s: float) -> Returned:
+    """What a call that hung returns."""
     message = f"did not finish within {timeout_s:g} s"
     return Returned(error=CallTimeout(message), error_text=f"CallTimeout: {message}")
 
@@ -350,12 +350,12 @@ def run_bounded(
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():
-        _interrupt(worker)
-        return _timed_out(timeout_s)
+        interrupt(worker)
+        return timed_out(timeout_s)
     return result
 
 
-def _interrupt(worker: threading.Thread) -> None:
+def interrupt(worker: threading.Thread) -> None:
     """Ask a hung worker to stop.
 
     ``CallAbandoned`` is raised in it at its next Python instruction: a
@@ -386,27 +386,3 @@ def _spins(worker: threading.Thread) -> bool:
         return time.clock_gettime(clock) - before > SPIN_PROBE_S / 2
     except (AttributeError, OSError):  # no per-thread clock here, or the thread ended
         return worker.is_alive()
-
-
-def run_async_bounded(
-    function: Callable[[], Awaitable[T]], timeout_s: float, context: Context | None = None
-) -> Returned:
-    """Run a coroutine function on a fresh event loop in a worker thread.
-
-    At ``timeout_s`` the coroutine is cancelled if it yields to the loop; if it
-    blocks the loop instead, its thread is abandoned a moment later.
-    """
-
-    async def bounded() -> T:
-        task = asyncio.ensure_future(function())
-        done, _ = await asyncio.wait({task}, timeout=timeout_s)
-        if not done:
-            task.cancel()
-            await asyncio.wait({task}, timeout=1.0)
-            raise CallTimeout(f"did not finish within {timeout_s:g} s")
-        return task.result()
-
-    returned = run_bounded(lambda: asyncio.run(bounded()), timeout_s + 2.0, context)
-    if isinstance(returned.error, CallTimeout):
-        return _timed_out(timeout_s)
-    return returned

@@ -33,12 +33,18 @@ class Redactor:
         if len(secret) >= MIN_SECRET_LENGTH:
             self._secrets.add(secret)
 
-    def add_model_secrets(self, llm: Any) -> None:
-        """Know the values of a model's ``SecretStr`` fields."""
+    def add_model_secrets(self, llm: Any, credential_fields: Iterable[str] = ()) -> None:
+        """Know the values of a model's ``SecretStr`` and plain-``str`` credential fields.
+
+        A key a class keeps in a ``str`` is still a key.
+        """
+        credentials = set(credential_fields)
         for name in getattr(type(llm), "model_fields", {}):
             value = getattr(llm, name, None)
             if isinstance(value, SecretStr):
                 self.add(value.get_secret_value())
+            elif isinstance(value, str) and name in credentials:
+                self.add(value)
 
     def __call__(self, text: str) -> str:
         """Return ``text`` with every known secret masked, longest first."""

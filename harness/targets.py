@@ -7,7 +7,7 @@ import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from langchain_core.language_models.llms import BaseLLM
@@ -44,6 +44,76 @@ class Target:
                 f"{self.label}: the factory returned {type(instance).__name__}, not a LangChain LLM"
             )
         return instance
+
+    def build_with(self, instance: Any, overrides: Mapping[str, Any]) -> BaseLLM:
+        """A fresh instance like ``instance``, with ``overrides`` (init values by name or alias).
+
+        A class target is rebuilt from its params. A factory target takes no
+        params, so the factory's instance is rebuilt through its class, from the
+        instance's own init values: first the plain values only (so that clients
+        built by validators are built anew and see the overrides), then, if the
+        class needs more, every value that was set.
+        """
+        if self.is_class:
+            return self.build(**overrides)
+        cls = type(instance)
+        attempts = [
+            _init_values(instance, plain_only=True),
+            _init_values(instance, plain_only=False),
+        ]
+        error: Exception | None = None
+        for values in attempts:
+            try:
+                return cast("BaseLLM", cls(**{**values, **overrides}))
+            except Exception as exc:
+                error = exc
+        raise TargetError(
+            f"{self.label}: {cls.__name__} cannot be rebuilt from the factory's instance: "
+            f"{one_line(error) if error else 'no values'}"
+        )
+
+    def construct_unvalidated(self, instance: Any, overrides: Mapping[str, Any]) -> Any:
+        """Like ``build_with`` but without running validators (``model_construct``).
+
+        For the static surfaces only (repr, dumps...), when a class refuses a
+        stand-in value at validation; ``None`` if even that fails.
+        """
+        values = dict(self.params) if self.is_class else _init_values(instance, plain_only=False)
+        try:
+            return type(instance).model_construct(**{**values, **overrides})
+        except Exception:
+            return None
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _is_plain(value: Any) -> bool:
+    """True for data a user writes as an init value (not a client or other live object)."""
+    from pydantic import SecretStr
+
+    if isinstance(value, (*_PLAIN, SecretStr)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _init_values(instance: Any, *, plain_only: bool) -> dict[str, Any]:
+    """The init values ``instance`` was given (or its validators set), by alias where it has one."""
+    fields = getattr(type(instance), "model_fields", {})
+    values = {}
+    for name in sorted(getattr(instance, "model_fields_set", ())):
+        info = fields.get(name)
+        if info is None or info.exclude:
+            continue
+        value = getattr(instance, name, None)
+        if plain_only and not _is_plain(value):
+            continue
+        values[info.alias or name] = value
+    return values
 
 
 def one_line(exc: BaseException) -> str:

@@ -297,11 +297,15 @@ class AstreamOnlyTakesStrings(EchoLLM):
 
 @documented
 class RegexStop(EchoLLM):
-    """Cuts with re.split("|".join(stop)), as enforce_stop_tokens did (#13397)."""
+    """Matches stop sequences as one regex, as enforce_stop_tokens did (#13397).
+
+    It keeps the match, so that it breaks only the literal-text rule.
+    """
 
     def _echo(self, prompt: str, stop: list[str] | None) -> str:
         text = prompt[: self.n]
-        return re.split("|".join(stop), text, maxsplit=1)[0] if stop else text
+        match = re.search("|".join(stop), text) if stop else None
+        return text[: match.end()] if match else text
 
 
 @documented
@@ -403,7 +407,8 @@ class SleepsInAcall(EchoLLM):
 
 @documented
 class BusyAstream(EchoLLM):
-    """Tokenises for 150 ms on the event loop before streaming."""
+    """Tokenises on the event loop before streaming: 150 ms of CPU work (fixed work, as
+    tokenising is, so that it takes longer, not less, on a busy machine)."""
 
     async def _astream(
         self,
@@ -412,8 +417,8 @@ class BusyAstream(EchoLLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
-        deadline = time.perf_counter() + 0.15
-        while time.perf_counter() < deadline:
+        deadline = time.thread_time() + 0.15
+        while time.thread_time() < deadline:
             pass
         async for chunk in super()._astream(prompt, stop, run_manager, **kwargs):
             yield chunk

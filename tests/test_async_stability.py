@@ -57,3 +57,18 @@ def test_async_verdicts_are_stable_under_cpu_load(cpu_load):
     for target, expected in EXPECTED.items():
         for check_id, outcome in expected.items():
             assert seen[(str(target), check_id)] == {outcome}
+
+
+@pytest.mark.slow
+def test_service_reference_is_never_blamed_for_the_machines_load(cpu_load, echo_server):
+    """The loop stalls a busy machine causes are the scheduler's: 50 runs, one verdict."""
+    from reference_llm import EchoServiceLLM
+    from tests.conftest import SERVICE_KEY
+
+    params = {"n": 64, "base_url": echo_server.url, "api_key": SERVICE_KEY}
+    outcomes = [
+        check_llm(EchoServiceLLM, params, select_ids=["async.non_blocking"])[0] for _ in range(50)
+    ]
+    assert {record.outcome for record in outcomes} == {Outcome.PASSED}, [
+        record.message for record in outcomes if record.outcome is not Outcome.PASSED
+    ]

@@ -29,7 +29,10 @@ CASES = [
         hostile.PrintsKeyFromItsThread,
         {"secrets.no_leak": "output of the model's own threads shows api_key"},
     ),
-    (hostile.ThreadedStreamLeak, {"async.cancellation": "threads left running: sdk-reader"}),
+    (
+        hostile.ThreadedStreamLeak,
+        {"async.cancellation": "threads still running after the stream ended: sdk-reader"},
+    ),
 ]
 
 

@@ -29,6 +29,7 @@ def test_verdicts_are_the_same_in_every_run(echo_server):
             records = check_llm(target, params)
             verdicts[name].add(tuple((r.id, r.outcome.value) for r in records))
     for name, seen in verdicts.items():
-        assert len(seen) == 1, f"{name} gave {len(seen)} different sets of verdicts"
+        differing = set.union(*map(set, seen)) - set.intersection(*map(set, seen))
+        assert len(seen) == 1, f"{name} gave {len(seen)} different sets of verdicts: {differing}"
         (verdict,) = seen
         assert {outcome for _, outcome in verdict} <= {"passed", "skipped"}, (name, verdict)

@@ -43,19 +43,38 @@ def test_stripping_without_declaring_explains_both_options():
         ("hello world again", [" ag", " w"], "hello w"),  # no metacharacter: a pair
     ],
 )
-def test_stop_sequences_come_from_the_output(output, stop, kept):
-    plan = plan_stops(output)
+def test_invoke_gets_a_late_sequence_listed_before_an_early_metacharacter(output, stop, kept):
+    plan = plan_stops(output, {})
     assert plan is not None
-    assert plan.stop == stop
-    assert plan.kept == kept
-    assert plan.cut == kept[: -len(stop[-1])]
+    case = plan.cases["invoke"]
+    assert case.stop == stop
+    assert case.kept == kept
+    assert case.cut == kept[: -len(stop[-1])]
     assert plan.never not in output
     late_at, early_at = output.find(stop[0]), output.find(stop[1])
     assert late_at > early_at + len(stop[1]) - 1  # the one listed first occurs last
 
 
+def test_ainvoke_gets_a_plain_word_that_no_regex_can_mangle():
+    case = plan_stops("The quick brown fox. Does it jump?", {}).cases["ainvoke"]
+    assert case.stop == ["quick"]
+    assert (case.kept, case.cut) == ("The quick", "The ")
+
+
+def test_the_streams_get_a_stop_split_across_their_own_chunks():
+    output = "The quick brown fox. Does it jump?"
+    chunks = ["The qu", "ick br", "own fox. Does it jump?"]
+    plan = plan_stops(output, {"stream": chunks, "astream": None})
+    split = plan.cases["stream"]
+    assert split.stop == ["uic"]
+    boundary = len(chunks[0])
+    assert split.at < boundary < split.at + len(split.first)  # it straddles the boundary
+    assert plan.cases["astream"].stop == ["quick"]  # no chunks: the plain word
+    assert any("astream gave no chunk boundary" in note for note in plan.notes)
+
+
 def test_no_plan_for_a_tiny_answer():
-    assert plan_stops("hi!") is None
+    assert plan_stops("hi!", {}) is None
 
 
 def test_a_tiny_answer_skips_the_stop_checks_and_says_why():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.cancellation import Cancelled
-from harness.checks._text import excerpt
+from harness.cancellation import GRACE_S, Cancelled
+from harness.checks._text import counted, excerpt
 from harness.observe import INPUTS, Call, Observations
 from harness.outcomes import Verdict, fail, passed, skipped
 from harness.registry import check
@@ -70,6 +70,12 @@ def parity(obs: Observations) -> Verdict:
     stream, astream = obs.text_of("stream"), obs.text_of("astream")
     if stream is not None and astream is not None:
         pairs.append(("astream", obs.stream, obs.astream, stream, astream))
+    compared = {name for name, *_ in pairs}
+    left_out = [
+        f"{name} (a side fails methods.*)"
+        for name in (*(f"ainvoke({kind})" for kind in INPUTS), "abatch", "astream")
+        if name not in compared
+    ]
     if not pairs:
         return skipped("no sync/async pair returned valid results", "the methods.* checks pass")
     for name, sync, asyn, sync_out, async_out in pairs:
@@ -79,7 +85,7 @@ def parity(obs: Observations) -> Verdict:
                 expected=excerpt(sync_out),
                 observed=excerpt(async_out),
                 cause="the async path computes the answer differently",
-                method="_astream" if name == "astream" else "_acall",
+                method=obs.facts.method_for(name.split("(")[0]),
             )
         sync_kinds, async_kinds = _callback_kinds(sync), _callback_kinds(asyn)
         if not exact:
@@ -88,13 +94,14 @@ def parity(obs: Observations) -> Verdict:
         if sync_kinds != async_kinds and not only_one_streams:  # LangChain's fallback differs
             raise fail(
                 f"{name} fires other callbacks than its sync twin",
-                expected=excerpt(_shape(sync_kinds), 120),
-                observed=excerpt(_shape(async_kinds), 120),
+                expected=excerpt(counted(sync_kinds), 120),
+                observed=excerpt(counted(async_kinds), 120),
                 cause="callbacks are fired on one path only, or a different number of times",
-                method="_astream" if name == "astream" else "_acall",
+                method=obs.facts.method_for(name.split("(")[0]),
             )
     mode = "results and callbacks" if exact else "callback order (model not deterministic)"
-    return passed(f"{mode} match for {', '.join(p[0] for p in pairs)}")
+    note = f"; not compared: {', '.join(left_out)}" if left_out else ""
+    return passed(f"{mode} match for {', '.join(p[0] for p in pairs)}{note}")
 
 
 @check(
@@ -108,43 +115,69 @@ def parity(obs: Observations) -> Verdict:
     fix=NON_BLOCKING_FIX,
 )
 def non_blocking(obs: Observations) -> Verdict:
-    """Blocking calls from the model's own modules, and heartbeat stalls."""
+    """Blocking calls made while the model's async methods run, and loop stalls.
+
+    Blamed: every module but langchain-core and the harness, so a vendor SDK's
+    sync I/O counts (``harness.loop_monitor``). A stall counts the loop
+    thread's CPU time, so a busy machine is never blamed on the model. Every
+    path that breaks the rule is named.
+    """
     threshold = obs.settings.stall_ms
+    problems, methods, judged = [], [], []
     for name, call in obs.watched.items():
-        method = "_acall" if name == "ainvoke" else "_astream"
+        method = obs.facts.method_for(name)
         if not call.ok:
             if obs.text_of(name) is None:
                 continue  # methods.* reports a path that fails anyway
-            raise fail(
-                f"{name} {'hung' if call.hung else 'raised'} under the loop monitor",
-                expected="the call to finish",
-                observed=call.raised,
-                method=method,
-            )
+            problems.append(f"{name} {'hung' if call.hung else 'raised'}: {call.raised}")
+            methods.append(method)
+            continue
+        judged.append(name)
         _, watched = call.output
         if watched.blocking_call:
-            raise fail(
-                f"{name}: blocking call on the event loop",
-                expected="only async I/O inside async methods",
-                observed=f"{watched.blocking_call} (caught by blockbuster)",
-                cause="a sync client, time.sleep or file I/O inside the async method",
-                method=method,
+            problems.append(f"{name}: {watched.blocking_call} (caught by blockbuster)")
+            methods.append(method)
+        elif watched.max_stall_ms > threshold:
+            problems.append(
+                f"{name}: the loop ran for {watched.max_stall_ms:.0f} ms without a turn "
+                f"(threshold {threshold:g} ms)"
             )
-        if watched.max_stall_ms > threshold:
-            raise fail(
-                f"{name}: the event loop stalled for {watched.max_stall_ms:.0f} ms",
-                expected=f"no stall over {threshold:g} ms",
-                observed=f"a stall of {watched.max_stall_ms:.0f} ms",
-                cause="CPU-heavy or blocking work in the async method; move it to "
-                "asyncio.to_thread",
-                method=method,
-            )
+            methods.append(method)
+    if problems:
+        raise fail(
+            f"{len(problems)} async path(s) block the event loop",
+            expected=f"only async I/O inside async methods, no stall over {threshold:g} ms",
+            observed="; ".join(problems),
+            cause="a sync client (the model's or its SDK's), time.sleep, file I/O or CPU-heavy "
+            "work inside the async method; move it to asyncio.to_thread",
+            method=methods[0],
+        )
+    if not judged:
+        return skipped(
+            "neither ainvoke nor astream returned under the loop monitor (see methods.*)",
+            "ainvoke or astream works",
+        )
     stalls = ", ".join(
-        f"{name} {call.output[1].max_stall_ms:.0f} ms"
-        for name, call in obs.watched.items()
-        if call.ok
+        f"{name} {obs.watched[name].output[1].max_stall_ms:.0f} ms" for name in judged
     )
-    return passed(f"no blocking call; longest stalls: {stalls} (threshold {threshold:g} ms)")
+    return passed(
+        f"no blocking call; longest busy stretches of the loop: {stalls} "
+        f"(threshold {threshold:g} ms)"
+    )
+
+
+def _open_at_first_chunk(call: Call) -> bool:
+    """True when the stream's run had not ended when its first chunk arrived.
+
+    A class whose ``astream`` ends its run before yielding (it calls ``ainvoke``
+    and streams the text) has no run left to report ``on_llm_error`` for.
+    """
+    for event in call.events:
+        if event.kind == "received":
+            return True
+        if event.kind in ("end", "error"):
+            return False
+    return True
 
 
 @check(
@@ -158,11 +191,22 @@ def non_blocking(obs: Observations) -> Verdict:
     fix=CANCELLATION_FIX,
 )
 def cancellation(obs: Observations) -> Verdict:
-    """A client that stops reading must not leave work running."""
+    """A client that stops reading must not leave work running.
+
+    Applies to classes that stream natively on the async path: LangChain's
+    fallback ``astream`` yields one chunk after the run has already ended, so
+    there is nothing left to cancel.
+    """
+    if not obs.facts.streams_async:
+        return skipped(
+            "astream is LangChain's fallback: its one chunk comes after the run has ended, "
+            "so there is nothing to cancel",
+            "the class overrides _astream, _stream or astream",
+        )
     if obs.text_of("astream") is None:
         return skipped("astream not judged: it fails methods.astream", "astream works")
     call = obs.cancellation
-    method = "_astream" if "_astream" in obs.facts.overrides else "_stream"
+    method = obs.facts.method_for("astream")
     if not call.ok:
         raise fail(
             "the cancelled stream could not be observed",
@@ -171,19 +215,38 @@ def cancellation(obs: Observations) -> Verdict:
             method=method,
         )
     report: Cancelled = call.output
-    problems = []
     if not report.first_chunk:
-        problems.append("no first chunk arrived")
+        raise fail(
+            "astream gave no first chunk to cancel after",
+            expected="a first chunk, as methods.astream saw",
+            observed=f"nothing within the time limit ({report.next_error or 'no error'})",
+            method=method,
+        )
+    if report.landed == "nowhere":
+        return skipped(
+            "the stream ended on its own right after its first chunk, before the cancel could land",
+            "the stream yields two chunks or more",
+        )
+    problems = []
     if report.ended_in_s is None:
         problems.append("the stream did not end after the cancel")
+    if report.swallowed:
+        what = f"it raised {report.raised} instead" if report.raised else "it ended normally"
+        problems.append(f"the cancel (landed {report.landed}) never reached the caller: {what}")
+    if report.chunks_after_cancel:
+        problems.append(f"{report.chunks_after_cancel} chunk(s) still came after the cancel")
     if report.open_generators:
         problems.append(f"{report.open_generators} model generator(s) still open")
     if report.pending_tasks:
-        problems.append(f"tasks left pending: {'; '.join(report.pending_tasks)}")
+        problems.append(
+            f"tasks still running after the stream ended: {'; '.join(report.pending_tasks)}"
+        )
     if report.threads:
-        problems.append(f"threads left running: {', '.join(report.threads)}")
+        problems.append(
+            f"threads still running after the stream ended: {', '.join(report.threads)}"
+        )
     finishes = [e.kind for e in call.events if e.kind in ("end", "error")]
-    if report.ended_in_s is not None and finishes[:1] != ["error"]:
+    if report.ended_in_s is not None and _open_at_first_chunk(call) and finishes[:1] != ["error"]:
         problems.append(f"the cancelled run reported {finishes or 'nothing'}, not on_llm_error")
     next_ok = not report.next_error and isinstance(report.next_call, str)
     if not next_ok and obs.text_of("ainvoke") is not None:  # else methods.ainvoke reports it
@@ -191,11 +254,15 @@ def cancellation(obs: Observations) -> Verdict:
     if problems:
         raise fail(
             "cancelling astream after its first chunk left a mess",
-            expected="a prompt end, no pending task, the generator closed, the next call working",
-            observed="; ".join(problems),
-            cause="the generator swallows CancelledError/GeneratorExit, or starts tasks or "
-            "threads it does not stop when the caller leaves",
+            expected="CancelledError reaching the caller, a prompt end, no task, thread or "
+            f"generator left after {GRACE_S * 1000:.0f} ms, the next call working",
+            observed=f"the cancel landed {report.landed}: " + "; ".join(problems),
+            cause="the generator catches CancelledError/GeneratorExit (a bare `except "
+            "BaseException` or `except asyncio.CancelledError` around an await), or starts "
+            "tasks or threads it does not stop when the caller leaves",
             method=method,
         )
     ended_ms = (report.ended_in_s or 0.0) * 1000
-    return passed(f"the cancelled stream ended in {ended_ms:.1f} ms, cleanly")
+    return passed(
+        f"the cancel landed {report.landed}; the stream ended in {ended_ms:.1f} ms, cleanly"
+    )

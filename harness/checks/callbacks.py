@@ -71,7 +71,7 @@ def lifecycle(obs: Observations) -> Verdict:
                 expected=f"{len(prompts)} run(s), one per input",
                 observed=f"run ids: {excerpt([str(r)[:8] for r in runs])}",
                 cause="invoke/batch/stream is overridden and fires callbacks itself, or not at all",
-                method="stream" if "stream" in call.label else "_call",
+                method=obs.facts.method_for(call.label),
             )
         seen_prompts = []
         for run_id, events in runs.items():
@@ -84,7 +84,7 @@ def lifecycle(obs: Observations) -> Verdict:
                     observed=", ".join(kinds),
                     cause="the model fires on_llm_start/on_llm_end itself, or a custom "
                     "stream/invoke skips LangChain's callback manager",
-                    method="_stream" if "stream" in call.label else "_call",
+                    method=obs.facts.method_for(call.label),
                 )
             seen_prompts += events[0].data.get("prompts", [])
         if sorted(seen_prompts) != sorted(prompts):
@@ -93,7 +93,7 @@ def lifecycle(obs: Observations) -> Verdict:
                 expected=excerpt(prompts),
                 observed=excerpt(seen_prompts),
                 cause="the prompt is rewritten before LangChain's callback manager sees it",
-                method="invoke",
+                method=obs.facts.method_for(call.label),
             )
         counted += len(runs)
     if not counted:

@@ -9,6 +9,9 @@ from harness.outcomes import Verdict, fail, passed, skipped
 from harness.registry import check
 
 CALL_METHODS = re.compile(r"\.(a?invoke|a?stream|a?batch)\(")
+LEGACY_METHODS = re.compile(r"\.(__call__|a?predict|a?predict_messages|a?generate|run|arun)\(")
+"""Calls that do not show how to call a model today: removed in langchain-core 1.0
+(``__call__``, ``predict``, ``run``) or the batch-of-prompts API (``generate``)."""
 URL = re.compile(r"https?://[^\s<>`'\")\]]+")
 LOOPBACK = re.compile(r"^https?://(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)([:/]|$)")
 
@@ -70,7 +73,7 @@ def class_docstring(obs: Observations) -> Verdict:
     if f"{name}(" not in doc:
         missing.append(f"no `{name}(...)` initialising it")
     if not CALL_METHODS.search(doc):
-        missing.append("no `.invoke(`/`.stream(`/`.batch(` call")
+        missing.append("no `.invoke(`/`.stream(`/`.batch(` call" + _legacy_calls(doc, name))
     if missing:
         raise fail(
             "the class docstring has no example of initialising and calling the model",
@@ -79,6 +82,20 @@ def class_docstring(obs: Observations) -> Verdict:
             method="",
         )
     return passed("the class docstring shows the model initialised and called")
+
+
+def _legacy_calls(doc: str, name: str) -> str:
+    """What the example calls instead, and why it does not count (empty if nothing)."""
+    found = [f"`.{m.group(1)}(`" for m in LEGACY_METHODS.finditer(doc)]
+    instances = set(re.findall(rf"\b([A-Za-z_]\w*)\s*=\s*{re.escape(name)}\(", doc))
+    found += [f"`{var}(...)`" for var in sorted(instances) if re.search(rf"\b{var}\(", doc)]
+    if not found:
+        return ""
+    return (
+        f" (it calls {', '.join(dict.fromkeys(found))}: calling the model like a function, "
+        "predict and run were removed in langchain-core 1.0, and generate is the "
+        "batch-of-prompts API, not how a user calls a model)"
+    )
 
 
 @check(
@@ -147,4 +164,5 @@ def api_link(obs: Observations) -> Verdict:
             cause=f"the class is service-backed (fields: {fields})",
             method="",
         )
-    return passed(f"links to {links[0]}")
+    shown = ", ".join(dict.fromkeys(links[:3]))
+    return passed(f"links to {shown}" + (f" and {len(links) - 3} more" if len(links) > 3 else ""))

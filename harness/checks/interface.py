@@ -10,7 +10,7 @@ from typing import Any
 from harness.checks._text import excerpt
 from harness.introspect import defined_by_user
 from harness.observe import Observations
-from harness.outcomes import Verdict, fail, passed
+from harness.outcomes import Verdict, fail, passed, skipped
 from harness.registry import check
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -166,20 +166,47 @@ async def _astream(
     yield ...
 """
 KINDS = {
-    "_call": ("a plain function", lambda f: not inspect.iscoroutinefunction(f)),
+    "_call": ("a plain function", lambda f: not _is_async(f) and not _is_generator(f)),
     "_acall": ("a coroutine function (async def)", inspect.iscoroutinefunction),
+    "_generate": ("a plain function", lambda f: not _is_async(f) and not _is_generator(f)),
+    "_agenerate": ("a coroutine function (async def)", inspect.iscoroutinefunction),
     "_stream": ("a generator function (def with yield)", inspect.isgeneratorfunction),
     "_astream": (
         "an async generator function (async def with yield)",
         inspect.isasyncgenfunction,
     ),
 }
+"""The model methods and the kind of function each must be. A class derived from
+``BaseLLM`` directly defines ``_generate``/``_agenerate`` (a list of prompts first)."""
+
+
+def _is_async(function: Any) -> bool:
+    return inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)
+
+
+def _is_generator(function: Any) -> bool:
+    return inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)
+
+
+def _kind_problem(name: str, function: Any) -> str:
+    """Why ``function`` is not of the kind ``name`` must be (empty if it is)."""
+    kind, is_kind = KINDS[name]
+    if is_kind(function):
+        return ""
+    if name.endswith("stream") and not _is_generator(function):
+        what = "an async function" if inspect.iscoroutinefunction(function) else "a plain function"
+        return (
+            f"it is {what} that returns an iterator, not {kind}: LangChain runs it when the "
+            "stream starts, not lazily, and a generator returned by a helper escapes the run's "
+            "callbacks and clean-up"
+        )
+    return f"it is not {kind}"
 
 
 @check(
     "interface.signatures",
     rule=(
-        "`_call` and every overridden `_acall`, `_stream`, `_astream` accept "
+        "`_call` (or `_generate`) and every overridden `_acall`, `_stream`, `_astream` accept "
         "`prompt`, `stop`, `run_manager`, `**kwargs`, and are of the right kind"
     ),
     source="Implementation: methods tables",
@@ -188,31 +215,59 @@ KINDS = {
 def signatures(obs: Observations) -> Verdict:
     """LangChain calls ``m(prompt, stop=..., run_manager=..., **kwargs)``.
 
-    The prompt is passed by position, so only its position matters, not its name.
+    The prompt is passed by position, so only its position matters, not its
+    name. A pass-through ``(self, *args, **kwargs)`` accepts everything
+    LangChain passes. Every method that breaks the rule is named.
     """
     cls = obs.facts.cls
-    checked = []
-    for name, (kind, is_kind) in KINDS.items():
+    checked, problems, methods, causes = [], [], [], set()
+    for name in KINDS:
         if not defined_by_user(cls, name):
             continue
         function = inspect.unwrap(getattr(cls, name))
-        problems = _signature_problems(function)
-        if not is_kind(function):
-            problems.append(f"it is not {kind}")
-        if problems:
-            raise fail(
-                f"{name} has the wrong signature",
-                expected="(self, prompt, stop=None, run_manager=None, **kwargs), " + kind,
-                observed=f"{name}{inspect.signature(function)}: {'; '.join(problems)}",
-                cause="LangChain passes stop, run_manager and provider kwargs by name",
-                method=name,
-            )
+        kind_problem = _kind_problem(name, function)
+        parameter_problems = _signature_problems(function)
+        found = [kind_problem] if kind_problem else []
+        found += parameter_problems
+        if found:
+            problems.append(f"{name}{_signature_text(function)}: {'; '.join(found)}")
+            methods.append(name)
+            causes |= {"parameters"} if parameter_problems else {"kind"}
         checked.append(name)
-    return passed(f"signatures of {', '.join(checked) or 'no method'} accept what LangChain passes")
+    if problems:
+        raise fail(
+            f"{', '.join(methods)}: wrong kind or signature",
+            expected="(self, prompt, stop=None, run_manager=None, **kwargs), of the kind the "
+            "guide's tables give (_stream a generator function, _acall async, ...)",
+            observed="; ".join(problems),
+            cause="LangChain passes stop, run_manager and provider kwargs by name"
+            if "parameters" in causes
+            else "the method is not written as the kind of function LangChain expects",
+            method=methods[0],
+        )
+    if not checked:
+        return skipped(
+            "the class defines none of _call, _generate, _acall, _stream, _astream",
+            "the class implements a model method",
+        )
+    return passed(f"signatures of {', '.join(checked)} accept what LangChain passes")
+
+
+def _signature_text(function: Any) -> str:
+    try:
+        return str(inspect.signature(function))
+    except (TypeError, ValueError):
+        return "(?)"
 
 
 def _signature_problems(function: Any) -> list[str]:
-    parameters = list(inspect.signature(function).parameters.values())[1:]
+    try:
+        parameters = list(inspect.signature(function).parameters.values())[1:]
+    except (TypeError, ValueError) as exc:
+        return [f"its signature cannot be read: {exc}"]
+    kinds = {p.kind for p in parameters}
+    if {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD} <= kinds:
+        return []  # a pass-through dispatcher accepts everything
     problems = []
     positional = (
         inspect.Parameter.POSITIONAL_ONLY,

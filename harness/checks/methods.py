@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from harness.checks._text import excerpt
-from harness.introspect import defined_by_user
 from harness.observe import INPUTS, Call, Observations
-from harness.outcomes import Verdict, fail, passed
+from harness.outcomes import CheckFailed, Verdict, fail, passed
 from harness.registry import check
 
 INVOKE_FIX = """
@@ -30,14 +29,9 @@ def _stream(self, prompt, stop=None, run_manager=None, **kwargs) -> Iterator[Gen
 """
 
 
-def _method_of(label: str) -> str:
-    return "_acall" if label.startswith("a") else "_call"
-
-
 def _entry_point(obs: Observations, label: str) -> str:
     """The method to look at for a call: an overridden public method, or the model's."""
-    public = label.split("(")[0]
-    return public if defined_by_user(obs.facts.cls, public) else _method_of(label)
+    return obs.facts.method_for(label)
 
 
 def _require_text(call: Call, method: str) -> str:
@@ -64,8 +58,24 @@ def _require_text(call: Call, method: str) -> str:
 
 
 def _invoke_verdict(obs: Observations, calls: dict[str, Call]) -> Verdict:
+    """Every input that does not give a str is named, in one message."""
+    failures = []
     for call in calls.values():
-        _require_text(call, _entry_point(obs, call.label))
+        try:
+            _require_text(call, _entry_point(obs, call.label))
+        except CheckFailed as failed:
+            failures.append(failed)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        first = failures[0].failure
+        raise fail(
+            f"{len(failures)} of {len(calls)} inputs did not give a str",
+            expected="a str",
+            observed="; ".join(f"{f.summary}: {f.failure.observed}" for f in failures),
+            cause=first.cause,
+            method=first.method,
+        )
     return passed(f"returned a str for each of: {', '.join(calls)}")
 
 
@@ -99,7 +109,7 @@ def _batch_verdict(obs: Observations, call: Call, singles: dict[str, Call]) -> V
             f"{call.label} {'hung' if call.hung else 'raised'}",
             expected=f"a list of {len(INPUTS)} str",
             observed=call.raised,
-            method=_method_of(call.label),
+            method=_entry_point(obs, call.label),
         )
     output = call.output
     if not isinstance(output, list) or len(output) != len(INPUTS):
@@ -108,14 +118,14 @@ def _batch_verdict(obs: Observations, call: Call, singles: dict[str, Call]) -> V
             expected=f"a list of {len(INPUTS)} str",
             observed=excerpt(output),
             cause="batch/abatch is overridden and drops or merges inputs",
-            method=call.label,
+            method=_entry_point(obs, call.label),
         )
     if not all(isinstance(item, str) for item in output):
         raise fail(
             f"{call.label} returned something else than str",
             expected=f"a list of {len(INPUTS)} str",
             observed=excerpt(output),
-            method=_method_of(call.label),
+            method=_entry_point(obs, call.label),
         )
     if obs.deterministic is not True or not all(
         isinstance(single.output, str) for single in singles.values()
@@ -136,7 +146,7 @@ def _batch_verdict(obs: Observations, call: Call, singles: dict[str, Call]) -> V
         expected=excerpt(expected),
         observed=excerpt(output),
         cause="results are collected as they complete, not by input position",
-        method=call.label,
+        method=_entry_point(obs, call.label),
     )
 
 
@@ -167,7 +177,7 @@ def abatch(obs: Observations) -> Verdict:
 
 
 def _stream_verdict(obs: Observations, call: Call) -> Verdict:
-    method = "_astream" if call.label == "astream" else "_stream"
+    method = _entry_point(obs, call.label)
     if not call.ok:
         raise fail(
             f"{call.label} {'hung' if call.hung else 'raised'}",

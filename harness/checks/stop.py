@@ -6,7 +6,7 @@ from harness.checks._text import excerpt
 from harness.observe import Call, Observations
 from harness.outcomes import Verdict, fail, passed, skipped
 from harness.registry import check
-from harness.stop_plan import StopPlan
+from harness.stop_plan import StopCase, StopPlan
 
 PATHS = ("invoke", "ainvoke", "stream", "astream")
 RESPECTED_FIX = """
@@ -61,20 +61,6 @@ def _paths(obs: Observations) -> tuple[dict[str, Call], list[str]]:
     return calls, notes
 
 
-def _diagnose(plan: StopPlan, result: str) -> str:
-    if result == plan.output:
-        return "the stop sequences were ignored"
-    late = plan.stop[0]
-    if len(plan.stop) > 1 and result in (
-        plan.output[: plan.output.find(late) + len(late)],
-        plan.output[: plan.output.find(late)],
-    ):
-        return "the first stop sequence in the list won, not the earliest in the text"
-    if len(result) < len(plan.cut):
-        return "a stop sequence was matched as a pattern (regex), not as literal text"
-    return "text after the first stop sequence was kept"
-
-
 @check(
     "stop.respected",
     uses=("stop_calls", "invoke", "ainvoke", "batch", "stream", "astream"),
@@ -87,55 +73,70 @@ def _diagnose(plan: StopPlan, result: str) -> str:
     fix=RESPECTED_FIX,
 )
 def respected(obs: Observations) -> Verdict:
-    """Deterministic models are held to exact answers, others to the invariant."""
+    """Deterministic models are held to exact answers, others to the invariant.
+
+    Each path gets its own stop list (``harness.stop_plan``); every path that
+    breaks the rule is named in one message, with what it did.
+    """
     plan = _plan_or_skip(obs)
     if isinstance(plan, Verdict):
         return plan
     calls, notes = _paths(obs)
+    if not calls:
+        return skipped("; ".join(notes), "a public path returns text without stop")
     exact = obs.deterministic is True
-    allowed = {plan.kept, plan.cut}  # inclusion is stop.included's business
+    problems, methods = [], []
     for path, call in calls.items():
-        method = "_stream" if "stream" in path else "_call"
-        if not call.ok:
-            raise fail(
-                f"{path} with stop={plan.stop!r} {'hung' if call.hung else 'raised'}",
-                expected="an answer cut at the first stop sequence",
-                observed=call.raised,
-                cause="the model rejects stop (as the guide's own example does)",
-                method=method,
-            )
-        result = _result(call)
-        if result is None:
-            raise fail(
-                f"{path} with stop did not return text",
-                expected="a str",
-                observed=excerpt(call.output),
-                method=method,
-            )
-        ok = result in allowed if exact else _nothing_after_stop(result, plan.stop)
-        if not ok:
-            raise fail(
-                f"{path}: text after the first stop sequence",
-                expected=f"{excerpt(plan.kept)} (stop={plan.stop!r})",
-                observed=excerpt(result),
-                cause=_diagnose(plan, result) if exact else "generation did not stop",
-                method=method,
-            )
+        case = plan.cases[path]
+        problem = _stop_problem(case, call, exact)
+        if problem:
+            problems.append(f"{path}(stop={case.stop!r}) {problem}")
+            methods.append(_method(obs, path))
     never = obs.stop_calls["never"]
     if exact and "invoke" in calls and _result(never) != plan.output:
+        problems.append(
+            f"invoke(stop=[{plan.never!r}]), a stop that never occurs, changed the answer to "
+            f"{excerpt(_result(never) if never.ok else never.raised)}: stop sequences are not "
+            "matched as literal text"
+        )
+        methods.append(_method(obs, "invoke"))
+    if problems:
         raise fail(
-            "a stop sequence that never occurs changed the answer",
-            expected=excerpt(plan.output),
-            observed=excerpt(_result(never) if never.ok else never.raised),
-            cause="stop sequences are not matched as literal text",
-            method="_call",
+            f"{len(problems)} path(s) do not respect stop",
+            expected="an answer that ends at the first stop sequence to occur "
+            f"(for invoke: {excerpt(plan.cases['invoke'].kept)})",
+            observed="; ".join(problems),
+            cause="stop is not passed to the provider, or not enforced on every path "
+            "(a raise on stop is the guide's own example's bug)",
+            method=methods[0],
         )
     mode = "exact answers" if exact else "nothing after the first stop (model not deterministic)"
-    note = "; ".join([*plan.notes, *notes])
-    return passed(
-        f"stop={plan.stop!r} respected on {', '.join(calls)} ({mode})"
-        + (f"; {note}" if note else "")
+    tested = "; ".join(
+        f"{path} {plan.cases[path].stop!r}: {plan.cases[path].tests}" for path in calls
     )
+    note = "; ".join([*plan.notes, *notes])
+    return passed(f"stop respected ({mode}): {tested}" + (f"; {note}" if note else ""))
+
+
+def _method(obs: Observations, path: str) -> str:
+    """The method to look at for a stop problem on ``path``."""
+    return obs.facts.method_for(path)
+
+
+def _stop_problem(case: StopCase, call: Call, exact: bool) -> str:
+    """What one stop call did wrong (empty if nothing)."""
+    if not call.ok:
+        return f"{'hung' if call.hung else 'raised'}: {call.raised}"
+    result = _result(call)
+    if result is None:
+        return f"did not return text: {excerpt(call.output)}"
+    if exact:
+        if case.handling(result):
+            return ""
+        return f"gave {excerpt(result)}: {case.diagnose(result)}"
+    if _nothing_after_stop(result, case.stop):
+        return ""
+    return f"gave {excerpt(result)}: generation did not stop"
 
 
 def _nothing_after_stop(result: str, stop: list[str]) -> bool:
@@ -154,43 +155,53 @@ def _nothing_after_stop(result: str, stop: list[str]) -> bool:
     fix=INCLUDED_FIX,
 )
 def included(obs: Observations) -> Verdict:
-    """Judged on answers that respected the stop; the report shows the policy."""
+    """Judged on answers that respected the stop; the report shows the policy.
+
+    Every path that breaks the policy is named in one message.
+    """
     policy = obs.settings.stop_policy
     plan = _plan_or_skip(obs)
     if isinstance(plan, Verdict):
         return plan
     calls, _ = _paths(obs)
     exact = obs.deterministic is True
-    judged = []
+    judged, problems, methods = [], [], []
     for path, call in calls.items():
+        case = plan.cases[path]
         result = _result(call) if call.ok else None
-        if result is None or (exact and result not in (plan.kept, plan.cut)):
+        if result is None or (exact and case.handling(result) is None):
             continue  # raised or did not stop: stop.respected reports it
         if exact:
-            right = result == plan.expected(policy)
+            right = case.handling(result) == policy
         else:
-            ends = any(result.endswith(s) for s in plan.stop)
-            if not ends and not any(s in result for s in plan.stop):
+            ends = any(result.endswith(s) for s in case.stop)
+            if not ends and not any(s in result for s in case.stop):
                 continue  # the model stopped before any stop sequence: no evidence
-            right = ends if policy == "include" else not any(s in result for s in plan.stop)
-        if not right:
-            kept = result == plan.kept or any(result.endswith(s) for s in plan.stop)
-            raise fail(
-                f"{path}: the stop sequence is {'kept' if kept else 'cut'} but the policy is "
-                f"{policy}",
-                expected=excerpt(plan.expected(policy)) if exact else f"stop {policy}d",
-                observed=excerpt(result),
-                cause="the checklist wants the stop sequence included; either keep it, or "
-                "declare stop policy 'exclude' (llm_stop_policy, --llm-stop-policy, "
-                "LLM_COMPLIANCE_STOP_POLICY) if the provider strips it"
-                if policy == "include"
-                else "the class is declared with stop policy 'exclude' but keeps it",
-                method="_stream" if "stream" in path else "_call",
-            )
+            right = ends if policy == "include" else not any(s in result for s in case.stop)
         judged.append(path)
+        if not right:
+            kept = case.handling(result) == "include" or any(result.endswith(s) for s in case.stop)
+            problems.append(
+                f"{path}(stop={case.stop!r}) {'kept' if kept else 'cut'} {case.first!r}: "
+                f"{excerpt(result)}"
+            )
+            methods.append(_method(obs, path))
     if not judged:
         return skipped(
             "no answer showed how the stop sequence is handled (see stop.respected)",
             "the model stops at a stop sequence",
+        )
+    if problems:
+        raise fail(
+            f"{len(problems)} path(s) handle the stop sequence against the policy ({policy})",
+            expected=f"the stop sequence {policy}d"
+            + (f", as in {excerpt(plan.cases['ainvoke'].expected(policy))}" if exact else ""),
+            observed="; ".join(problems),
+            cause="the checklist wants the stop sequence included; either keep it, or "
+            "declare stop policy 'exclude' (llm_stop_policy, --llm-stop-policy, "
+            "LLM_COMPLIANCE_STOP_POLICY) if the provider strips it"
+            if policy == "include"
+            else "the class is declared with stop policy 'exclude' but keeps it",
+            method=methods[0],
         )
     return passed(f"policy {policy}: the stop sequence is {policy}d on {', '.join(judged)}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.checks._text import excerpt
+from harness.checks._text import counted, excerpt
 from harness.observe import Call, Observations
 from harness.outcomes import Verdict, fail, passed, skipped
 from harness.recorders import Event
@@ -63,6 +63,27 @@ def _judged(obs: Observations) -> tuple[dict[str, Call], list[str]]:
     return judged, notes
 
 
+def _stream_method(obs: Observations, path: str) -> str:
+    """The method that streams ``path`` (``stream`` or ``astream``) in the model's code."""
+    return obs.facts.method_for(path)
+
+
+def _token_problem(call: Call) -> str:
+    """How a stream's token callbacks fail to match its chunks (empty if they match)."""
+    tokens, receipts = _tokens_and_receipts(call)
+    if len(tokens) != len(receipts):
+        return f"{len(tokens)} on_llm_new_token for {len(receipts)} chunks"
+    for index, (token, receipt) in enumerate(zip(tokens, receipts, strict=True)):
+        if token.text != receipt.text:
+            return f"token #{index + 1} is {token.text!r} for the chunk {receipt.text!r}"
+        if token.data.get("chunk_type") != "GenerationChunk":
+            kind = token.data.get("chunk_type")
+            return f"token #{index + 1} has chunk= {kind}, not a GenerationChunk"
+        if token.data.get("chunk_text") != token.text:
+            return f"token #{index + 1} has chunk=.text {excerpt(token.data.get('chunk_text'))}"
+    return ""
+
+
 @check(
     "streaming.new_token",
     uses=("stream", "astream", "invoke", "batch"),
@@ -80,35 +101,21 @@ def new_token(obs: Observations) -> Verdict:
     judged, notes = _judged(obs)
     if not judged:
         return skipped("; ".join(notes), "the stream paths yield str chunks")
+    problems, methods = [], []
     for name, call in judged.items():
-        tokens, receipts = _tokens_and_receipts(call)
-        method = (
-            "_astream" if name == "astream" and "_astream" in obs.facts.overrides else "_stream"
+        problem = _token_problem(call)
+        if problem:
+            problems.append(f"{name}: {problem}")
+            methods.append(_stream_method(obs, name))
+    if problems:
+        raise fail(
+            f"{len(problems)} stream path(s) do not fire one matching on_llm_new_token per chunk",
+            expected="on_llm_new_token(chunk.text, chunk=chunk) once for each yielded chunk",
+            observed="; ".join(problems),
+            cause="run_manager.on_llm_new_token is missing, fired twice, passed other text, or "
+            "(async) not awaited",
+            method=methods[0],
         )
-        if len(tokens) != len(receipts):
-            raise fail(
-                f"{name}: {len(tokens)} on_llm_new_token for {len(receipts)} chunks",
-                expected="one on_llm_new_token per yielded chunk",
-                observed=f"{len(tokens)} callbacks, {len(receipts)} chunks",
-                cause="run_manager.on_llm_new_token is missing, fired twice, or (async) "
-                "not awaited",
-                method=method,
-            )
-        for index, (token, receipt) in enumerate(zip(tokens, receipts, strict=True)):
-            problem = ""
-            if token.text != receipt.text:
-                problem = f"token {token.text!r} for chunk {receipt.text!r}"
-            elif token.data.get("chunk_type") != "GenerationChunk":
-                problem = f"chunk= is {token.data.get('chunk_type')}, not a GenerationChunk"
-            elif token.data.get("chunk_text") != token.text:
-                problem = f"chunk=.text is {excerpt(token.data.get('chunk_text'))}"
-            if problem:
-                raise fail(
-                    f"{name}: on_llm_new_token #{index + 1} does not match its chunk",
-                    expected="on_llm_new_token(chunk.text, chunk=chunk) for the yielded chunk",
-                    observed=problem,
-                    method=method,
-                )
     note = f"; {'; '.join(notes)}" if notes else ""
     return passed(f"one matching on_llm_new_token per chunk on {', '.join(judged)}{note}")
 
@@ -139,7 +146,7 @@ def token_before_yield(obs: Observations) -> Verdict:
                     expected="on_llm_new_token, then the chunk",
                     observed=f"the chunk {receipt.text!r}, then its callback",
                     cause="the callback is fired after `yield chunk`",
-                    method="_astream" if name == "astream" else "_stream",
+                    method=_stream_method(obs, name),
                 )
         compared.append(name)
     if not compared:
@@ -171,7 +178,7 @@ def events(obs: Observations) -> Verdict:
             "astream_events raised",
             expected="a stream of events",
             observed=call.raised,
-            method="_astream",
+            method=_stream_method(obs, "astream"),
         )
     events: list[tuple[str, str, str | None]] = call.output
     llm_kinds = [kind for kind, _, _ in events if kind.startswith("on_llm_")]
@@ -189,10 +196,10 @@ def events(obs: Observations) -> Verdict:
         raise fail(
             "astream_events does not show the model's run as start, stream, end",
             expected="on_llm_start, on_llm_stream..., on_llm_end",
-            observed=excerpt(_collapse(llm_kinds), 120),
+            observed=excerpt(counted(llm_kinds), 120),
             cause="on_llm_new_token is not fired (no on_llm_stream), or the run is "
             "opened or closed by hand",
-            method="_astream",
+            method=_stream_method(obs, "astream"),
         )
     output = ends[0] or ""
     if "".join(streamed) != output or mirrored != streamed:
@@ -202,18 +209,6 @@ def events(obs: Observations) -> Verdict:
             observed=f"on_llm_stream {excerpt(''.join(streamed))}, "
             f"on_chain_stream {excerpt(''.join(mirrored))}",
             cause="the text passed to on_llm_new_token differs from the yielded chunks",
-            method="_astream",
+            method=_stream_method(obs, "astream"),
         )
     return passed(f"{len(streamed)} on_llm_stream events between start and end, mirrored")
-
-
-def _collapse(kinds: list[str]) -> list[str]:
-    """``[a, b, b, b, c]`` -> ``[a, b x3, c]``, for short messages."""
-    out: list[str] = []
-    for kind in kinds:
-        if out and out[-1].split(" x")[0] == kind:
-            name, _, count = out[-1].partition(" x")
-            out[-1] = f"{name} x{int(count or 1) + 1}"
-        else:
-            out.append(kind)
-    return out

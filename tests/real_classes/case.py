@@ -1,0 +1,74 @@
+"""A published class in the gallery: how to build it, and the verdict its source shows per id."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.real_classes.fake_vendor import VendorHandler
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The true verdict of one check on one class, with the evidence in its source."""
+
+    outcome: str
+    """``passed``, ``failed`` or ``skipped``: what the class's source shows."""
+    evidence: str
+    """``path/in/package.py:LINE: what that line does``."""
+    harness_gives: str | None = None
+    """Set only for a known miss or false alarm not fixed yet: what the harness says today."""
+    why: str = ""
+    """Why the harness still gets it wrong (with ``harness_gives``)."""
+
+    @property
+    def asserted(self) -> str:
+        """The outcome the gallery test asserts: today's, where a known gap is declared."""
+        return self.harness_gives or self.outcome
+
+    def but_harness_gives(self, outcome: str, why: str) -> Expect:
+        """Declare a known gap: the harness says ``outcome`` for the reason ``why``."""
+        return Expect(self.outcome, self.evidence, outcome, why)
+
+
+def passed(evidence: str) -> Expect:
+    """The class follows the rule."""
+    return Expect("passed", evidence)
+
+
+def failed(evidence: str) -> Expect:
+    """The class breaks the rule: a real violation."""
+    return Expect("failed", evidence)
+
+
+def skipped(evidence: str) -> Expect:
+    """The rule does not apply to the class."""
+    return Expect("skipped", evidence)
+
+
+Build = Callable[[str], tuple[Any, Mapping[str, Any]]]
+"""Given the fake server's base URL (``""`` without one): the target and its params."""
+
+
+@dataclass(frozen=True)
+class RealCase:
+    """One published class, pointed at its fake vendor server."""
+
+    name: str
+    """``module:Class`` as users import it."""
+    distribution: str
+    """The PyPI distribution that ships it."""
+    build: Build
+    expected: Mapping[str, Expect]
+    server: type[VendorHandler] | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Environment variables the class reads (set while it is checked)."""
+    how_built: str = ""
+    """One line: SDK or raw HTTP, native async or not, streaming or not, credentials."""
+
+    @property
+    def importable(self) -> bool:
+        """True when the class's distribution is installed."""
+        return importlib.util.find_spec(self.name.partition(":")[0].split(".")[0]) is not None
