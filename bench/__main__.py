@@ -76,9 +76,24 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 def overhead(repeats: int, empty: Path) -> dict[str, Any]:
-    """The full checklist on EchoLLM (CLI process) against the import floor."""
-    floor, full = alternate(FLOOR, [PYTHON, "-m", "harness.cli", "check"], repeats, empty)
-    return {"floor_s": floor, "full_s": full, "ratio": full / floor}
+    """The full checklist on EchoLLM (CLI process) against the import floor.
+
+    Side by side: in a child process (the default) and in-process (``--isolation none``).
+    """
+    command = [PYTHON, "-m", "harness.cli", "check", "--isolation"]
+    floor, isolated, inline = [], [], []
+    for _ in range(repeats):
+        floor.append(wall(FLOOR, empty))
+        isolated.append(wall([*command, "process"], empty))
+        inline.append(wall([*command, "none"], empty))
+    floor_s, full_s, none_s = map(statistics.median, (floor, isolated, inline))
+    return {
+        "floor_s": floor_s,
+        "full_s": full_s,
+        "ratio": full_s / floor_s,
+        "none_s": none_s,
+        "none_ratio": none_s / floor_s,
+    }
 
 
 def import_cost(repeats: int, empty: Path) -> dict[str, Any]:
@@ -219,10 +234,16 @@ def report(results: dict[str, Any], repeats: int) -> str:
         "| measure | value | goal | met |",
         "|---|---|---|---|",
         row(
-            "1. overhead: full checklist on EchoLLM / import floor",
+            "1. overhead: full checklist on EchoLLM / import floor (isolated, the default)",
             f"{o['ratio']:.2f} ({o['full_s']:.2f} s / {o['floor_s']:.2f} s)",
+            "<= 1.15",
+            o["ratio"] <= 1.15,
+        ),
+        row(
+            "1b. the same in-process (`--isolation none`)",
+            f"{o['none_ratio']:.2f} ({o['none_s']:.2f} s / {o['floor_s']:.2f} s)",
             "<= 1.3",
-            o["ratio"] <= 1.3,
+            o["none_ratio"] <= 1.3,
         ),
         row("2. cost: model calls, full catalog", str(c["total"]), "<= 25", c["total"] <= 25),
         row(

@@ -42,16 +42,27 @@ def static_surfaces(llm: Any) -> dict[str, str]:
     }
 
 
-def find_leaks(canaries: Mapping[str, str], surfaces: Mapping[str, str]) -> list[str]:
-    """``"surface: ...excerpt***excerpt..."`` for each surface holding a canary."""
+def find_leaks(
+    canaries: Mapping[str, str],
+    surfaces: Mapping[str, str],
+    redact: Callable[[str], str] = lambda text: text,
+    margin: int = 0,
+) -> list[str]:
+    """``"surface: ...excerpt***excerpt..."`` for each surface holding a canary.
+
+    The text around the canary is redacted (``redact``, which masks every
+    known secret) over a window wider by ``margin`` (the longest secret) on
+    each side before it is cut, so that no other secret is cut in half.
+    """
     leaks = []
     for surface, text in surfaces.items():
         for field, canary in canaries.items():
             at = text.find(canary)
             if at == -1:
                 continue
-            before = text[max(0, at - EXCERPT_SIDE) : at]
-            after = text[at + len(canary) : at + len(canary) + EXCERPT_SIDE]
+            wide = EXCERPT_SIDE + margin
+            before = redact(text[max(0, at - wide) : at])[-EXCERPT_SIDE:]
+            after = redact(text[at + len(canary) : at + len(canary) + wide])[:EXCERPT_SIDE]
             excerpt = " ".join(f"{before}{MASK}{after}".split())
             leaks.append(f"{surface} shows {field}: ...{excerpt}...")
     return leaks

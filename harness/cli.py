@@ -7,6 +7,7 @@ Exit codes: 0 every applicable check passed (or was an expected failure),
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
@@ -54,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--stall-ms", metavar="MS", help="tolerated loop stall (default 50)")
     check.add_argument(
         "--parallel", metavar="N", help="observations run at once (default 4; 1: in sequence)"
+    )
+    check.add_argument(
+        "--isolation",
+        choices=["process", "none"],
+        default=os.environ.get("LLM_COMPLIANCE_ISOLATION", "process"),
+        help="process (default): build, call and judge each target in a child process the "
+        "harness controls; none: in this process (debugging, speed figures). "
+        "Environment: LLM_COMPLIANCE_ISOLATION",
     )
     check.add_argument("--report-json", metavar="PATH")
     check.add_argument("--report-md", metavar="PATH")
@@ -145,14 +154,43 @@ def _writable(path: str | None, option: str) -> Path | None:
     return target
 
 
+def _report_paths(args: argparse.Namespace) -> dict[str, Path | None]:
+    """The report paths, writable and all different (two options on one path is usage)."""
+    given = {
+        "--report-json": args.report_json,
+        "--report-md": args.report_md,
+        "--junitxml": args.junitxml,
+    }
+    seen: dict[Path, str] = {}
+    for option, path in given.items():
+        if path is None:
+            continue
+        resolved = Path(path).resolve()
+        if resolved in seen:
+            raise UsageProblem(f"{seen[resolved]} and {option} name the same file {path}")
+        seen[resolved] = option
+    return {
+        "json": _writable(args.report_json, "--report-json"),
+        "md": _writable(args.report_md, "--report-md"),
+        "junit": _writable(args.junitxml, "--junitxml"),
+    }
+
+
 def check(args: argparse.Namespace, out: TextIO) -> int:
     """Resolve targets and settings, run, print, write the reports."""
     from harness.engine import run_checks
     from harness.project_config import load_project_config
     from harness.registry import catalog, select
     from harness.report import Report, TargetReport, github_annotations, to_markdown
+    from harness.run.parent import TargetProblem
     from harness.settings import SettingsError, merge
-    from harness.targets import REFERENCE_PARAMS, REFERENCE_SPEC, TargetError, load_target
+    from harness.targets import (
+        REFERENCE_PARAMS,
+        REFERENCE_SPEC,
+        TargetError,
+        load_target,
+        parse_params,
+    )
 
     try:
         project = load_project_config(Path.cwd())
@@ -166,44 +204,85 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
             specs = [(t, p, "pyproject.toml [tool.llm-compliance]") for t, p in project.targets]
         else:
             specs = [(REFERENCE_SPEC, args.params or REFERENCE_PARAMS, "built-in reference")]
-        targets = [load_target(spec, params, source=source) for spec, params, source in specs]
-        for target in targets:
-            target.build()
+        jobs = [(spec, parse_params(params, source), source) for spec, params, source in specs]
+        if args.isolation == "none":
+            targets = [load_target(spec, params, source=source) for spec, params, source in jobs]
+            for target in targets:
+                target.build()
     except (TargetError, SettingsError) as exc:
         raise UsageProblem(str(exc)) from None
     except KeyError as exc:
         raise UsageProblem(
             f"unknown check id or area {exc.args[0]!r} in --select/--deselect"
         ) from None
-    paths = {
-        "json": _writable(args.report_json, "--report-json"),
-        "md": _writable(args.report_md, "--report-md"),
-        "junit": _writable(args.junitxml, "--junitxml"),
-    }
+    paths = _report_paths(args)
     colour = args.color == "always" or (
         args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR")
     )
     started = time.perf_counter()
-    reports = []
-    for target in targets:
-        progress = _progress(target.label, len(checks))
+    reports, problems = [], []
+    for index, (spec, params, _source) in enumerate(jobs):
+        progress = _progress(spec, len(checks))
         try:
-            records = run_checks(target, settings, checks, progress)
-        except TargetError as exc:
-            raise UsageProblem(str(exc)) from None
+            if args.isolation == "none":
+                records = run_checks(targets[index], settings, checks, progress)
+                label = targets[index].label
+            else:
+                records, label = _run_isolated(spec, params, settings, checks, progress), spec
+        except (TargetError, TargetProblem) as exc:
+            problems.append(str(exc))
+            continue
         finally:
             progress(None)
-        reports.append(TargetReport(target.label, settings, records))
+        reports.append(TargetReport(label, settings, records))
     report = Report(reports, duration_s=time.perf_counter() - started)
-    _print(report, out, colour)
     _write(report, paths)
+    if reports:
+        try:
+            _print(report, out, colour)
+        except BrokenPipeError:  # `| head`: the reports are written; the verdict stands
+            _silence(out)
+    if problems:  # the other targets' results are printed and written first
+        raise UsageProblem("; ".join(problems))
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for command in github_annotations(report, os.environ.get("GITHUB_WORKSPACE")):
             print(command, file=out)
         if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
-            with open(summary, "a", encoding="utf-8") as handle:
-                handle.write(to_markdown(report) + "\n")
+            try:
+                with open(summary, "a", encoding="utf-8") as handle:
+                    handle.write(to_markdown(report) + "\n")
+            except OSError as exc:
+                print(
+                    f"llm-compliance: warning: GITHUB_STEP_SUMMARY {summary}: cannot write it: "
+                    f"{exc.strerror or exc}",
+                    file=sys.stderr,
+                )
     return {"passed": EXIT_OK, "failed": EXIT_FAILED, "error": EXIT_HARNESS}[report.verdict]
+
+
+def _run_isolated(
+    spec: str,
+    params: dict[str, Any],
+    settings: Any,
+    checks: Sequence[Any],
+    progress: Callable[[Any], None],
+) -> list[Any]:
+    """One target's records from a child process (``harness.run``), in catalog order."""
+    from harness.redact import Redactor
+    from harness.run.parent import run_target
+
+    by_id = {check.id: check for check in checks}
+    run = run_target(
+        spec,
+        params,
+        settings,
+        list(by_id),
+        spec,
+        Redactor.from_environment(),
+        python_path=[p for p in sys.path if p],
+        on_record=lambda record: progress(by_id[record.id]),
+    )
+    return [run.records[check_id] for check_id in by_id if check_id in run.records]
 
 
 def _progress(label: str, total: int) -> Callable[[Any], None]:
@@ -238,16 +317,33 @@ def _print(report: Report, out: TextIO, colour: bool) -> None:
 
 
 def _write(report: Report, paths: dict[str, Path | None]) -> None:
+    """Write each report atomically: a temporary file beside it, then a rename."""
     import json
 
     from harness.report import to_json, to_junit, to_markdown
 
-    if paths["json"]:
-        paths["json"].write_text(json.dumps(to_json(report), indent=2) + "\n", encoding="utf-8")
-    if paths["md"]:
-        paths["md"].write_text(to_markdown(report), encoding="utf-8")
-    if paths["junit"]:
-        paths["junit"].write_text(to_junit(report), encoding="utf-8")
+    render = {
+        "json": lambda: json.dumps(to_json(report), indent=2) + "\n",
+        "md": lambda: to_markdown(report),
+        "junit": lambda: to_junit(report),
+    }
+    for kind, path in paths.items():
+        if path is None:
+            continue
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_text(render[kind](), encoding="utf-8")
+            os.replace(temporary, path)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise UsageProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _silence(out: TextIO) -> None:
+    """After a broken pipe, send what is left to /dev/null so that exit does not raise."""
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
 
 
 def run() -> None:

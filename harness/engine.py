@@ -9,6 +9,7 @@ from typing import Any
 
 from harness.observe import Observations
 from harness.outcomes import CheckFailed, CheckRecord, Outcome, Verdict
+from harness.redact import ACTIVE
 from harness.registry import Check, catalog, select
 from harness.settings import Settings, SettingsError, merge
 from harness.targets import Target, TargetError, load_target
@@ -67,6 +68,7 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
     """
     started, calls_before = time.perf_counter(), obs.model_calls
     position: tuple[str, int] | None = None
+    active = ACTIVE.set(obs.redact)
     try:
         verdict = check.function(obs)
     except CheckFailed as failed:
@@ -76,6 +78,8 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
         raise
     except Exception as exc:
         verdict = _harness_error(check, exc)
+    finally:
+        ACTIVE.reset(active)
     verdict = apply_expectation(verdict, obs.settings.xfail.get(check.id))
     return CheckRecord(
         id=check.id,

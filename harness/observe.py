@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from langchain_core.messages import HumanMessage, SystemMessage, get_buffer_string
@@ -150,10 +150,36 @@ class Observations:
         if loop is not None:
             loop.close()
 
+    def read(self, label: str, read: Callable[[], T]) -> T:
+        """A direct read of the model (a property, ``repr``), bounded like a call.
+
+        Raises ``CallTimeout`` if it does not return within the time limit, and
+        whatever the read raised.
+        """
+        returned = run_bounded(read, self.timeout_s)
+        if isinstance(returned.error, CallTimeout):
+            self.hung = True
+            raise CallTimeout(f"{label} did not return within {self.timeout_s:g} s")
+        if returned.error is not None:
+            raise returned.error
+        return cast("T", returned.value)
+
     @cached_property
     def llm(self) -> BaseLLM:
-        """The model built with the user's params (``TargetError`` if it cannot be)."""
-        llm = self.target.build()
+        """The model built with the user's params (``TargetError`` if it cannot be).
+
+        Construction is bounded like a call: a constructor that waits for a dead
+        server is a target error after the time limit, not a hang.
+        """
+        returned = run_bounded(self.target.build, self.settings.timeout_s)
+        if isinstance(returned.error, CallTimeout):
+            raise TargetError(
+                f"{self.target.label}: the model did not finish building within "
+                f"{self.settings.timeout_s:g} s"
+            )
+        if returned.error is not None:
+            raise returned.error
+        llm = cast("BaseLLM", returned.value)
         facts = self.__dict__["facts"] = read_facts(llm)
         self.redact.add_model_secrets(llm, facts.credential_fields)
         return llm

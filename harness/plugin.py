@@ -66,6 +66,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="event-loop stall tolerated by async.non_blocking (default 50)",
     )
     group.addoption(
+        "--llm-isolation",
+        choices=["process", "none"],
+        default=None,
+        help="process (default): build, call and judge each target in a child process; "
+        "none: in the pytest process (ini llm_compliance_isolation, "
+        "env LLM_COMPLIANCE_ISOLATION)",
+    )
+    parser.addini(
+        "llm_compliance_isolation",
+        "process (default) or none: where targets are built and called",
+        default="",
+    )
+    group.addoption(
         "--llm-parallel",
         default=None,
         metavar="N",
@@ -252,7 +265,7 @@ class ComplianceReporter:
     """
 
     def __init__(self) -> None:
-        self.records: dict[tuple[str, str], dict[str, Any]] = {}
+        self.records: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep each check's record, as pytest finally judged it."""
@@ -262,7 +275,8 @@ class ComplianceReporter:
             shown = dict(data)
             if hasattr(report, "wasxfail") and data["outcome"] == "failed":
                 shown["outcome"] = "xfailed"  # overridden with @pytest.mark.xfail
-            self.records[(data["target"], data["id"])] = shown
+            shown["group"] = report.nodeid.rsplit("::", 1)[0]  # the test class or target
+            self.records[(shown["group"], data["target"], data["id"])] = shown
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Print, per target, every check with its outcome, then the counts."""
@@ -273,6 +287,10 @@ class ComplianceReporter:
         terminalreporter.section("llm-compliance")
         for line in summary_lines(list(self.records.values())):
             terminalreporter.write_line(line)
+        runner = sys.modules.get("harness.pytest_runner")
+        in_process = terminalreporter.config.stash.get(runner.IN_PROCESS, {}) if runner else {}
+        for label, why in in_process.items():
+            terminalreporter.write_line(f"note: {label} ran in the pytest process: {why}")
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)

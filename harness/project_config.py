@@ -45,9 +45,13 @@ def load_project_config(directory: Path) -> ProjectConfig:
         return ProjectConfig()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise TargetError(f"{path}: cannot read it: {exc}") from None
-    table = data.get("tool", {}).get("llm-compliance")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        reason = "it is not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)
+        raise TargetError(f"{path}: cannot read it: {reason}") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise TargetError(f"{path}: [tool] must be a table, not {type(tool).__name__}")
+    table = tool.get("llm-compliance")
     if table is None:
         return ProjectConfig()
     if not isinstance(table, dict):

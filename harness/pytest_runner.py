@@ -27,6 +27,9 @@ INI_NAMES = {key: f"llm_compliance_{key}" for key in KEYS}
 OPTION_DESTS = {key: f"llm_{key}" for key in KEYS}
 PROPERTY_KEY = "llm_compliance"
 _cache_key = pytest.StashKey[dict[str, Observations]]()
+_isolated_key = pytest.StashKey[dict[str, dict[str, CheckRecord] | str]]()
+IN_PROCESS = pytest.StashKey[dict[str, str]]()
+"""Targets that ran in the pytest process, with why (they could not cross a process boundary)."""
 
 
 def session_layers(config: pytest.Config) -> list[tuple[str, dict[str, Any]]]:
@@ -79,6 +82,70 @@ def close_observations(config: pytest.Config) -> None:
         obs.close()
 
 
+def isolation(config: pytest.Config) -> str:
+    """``process`` or ``none``: the command line, then the environment, then the ini file."""
+    import os
+
+    chosen = (
+        getattr(config.option, "llm_isolation", None)
+        or os.environ.get("LLM_COMPLIANCE_ISOLATION")
+        or config.getini("llm_compliance_isolation")
+        or "process"
+    )
+    if chosen not in ("process", "none"):
+        raise pytest.UsageError(f"llm_compliance_isolation: {chosen!r} is not process or none")
+    return str(chosen)
+
+
+def _crossing(target: Target) -> tuple[str, str]:
+    """How the child would import the target (``module:qualname``), or why it cannot."""
+    import sys
+
+    factory = target.factory
+    module = str(getattr(factory, "__module__", ""))
+    qualname = str(getattr(factory, "__qualname__", ""))
+    if not module or not qualname or "<locals>" in qualname or "<lambda>" in qualname:
+        return "", "it is defined inside a function, so another process cannot import it"
+    if getattr(sys.modules.get(module), "__file__", None) is None and module not in sys.modules:
+        return "", f"its module {module} cannot be imported by name"
+    try:
+        json.dumps(dict(target.params))
+    except (TypeError, ValueError):
+        return "", "its params hold live objects that cannot cross a process boundary"
+    return f"{module}:{qualname}", ""
+
+
+def _isolated(
+    config: pytest.Config, target: Target, settings: Settings, spec: str, group: object
+) -> dict[str, CheckRecord] | str:
+    """The records of a group's checks, from one child run (cached); a str is a target error."""
+    import sys
+
+    from harness.redact import Redactor
+    from harness.run.parent import TargetProblem, run_target
+
+    cache = config.stash.setdefault(_isolated_key, {})
+    key = json.dumps([spec, str(group), dict(target.params), repr(settings)], default=repr)
+    if key not in cache:
+        checks = catalog()
+        selected = config.stash.get(SELECTED, {}).get(group, set())
+        ids = [check_id for check_id in checks if check_id in selected]
+        try:
+            run = run_target(
+                spec,
+                target.params,
+                settings,
+                ids,
+                target.label,
+                Redactor.from_environment(),
+                python_path=[p for p in sys.path if p],
+            )
+            cache[key] = run.records
+        except TargetProblem as exc:
+            cache[key] = str(exc)
+    return cache[key]
+
+
 def record_check(
     config: pytest.Config, target: Target, settings: Settings, check_id: str, group: object
 ) -> CheckRecord:
@@ -87,6 +154,16 @@ def record_check(
     The first check of a target (``group``: its label or test class) makes the
     observations of all its selected checks together, overlapped.
     """
+    if isolation(config) == "process":
+        spec, why = _crossing(target)
+        if spec:
+            records = _isolated(config, target, settings, spec, group)
+            if isinstance(records, str):
+                pytest.fail(records, pytrace=False)
+            if check_id in records:
+                return records[check_id]
+        else:
+            config.stash.setdefault(IN_PROCESS, {})[target.label] = why
     obs = observations_for(config, target, settings)
     checks = catalog()
     selected = config.stash.get(SELECTED, {}).get(group, {check_id})

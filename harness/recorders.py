@@ -170,6 +170,7 @@ class _Ambient:
         self._lock = threading.Lock()
         self._depth = 0
         self._saved: tuple[Any, Any, int] | None = None
+        self._handler_levels: dict[logging.Handler, int] = {}
         self._handler = _RoutingLogHandler(self)
 
     def target(self) -> CallInstruments:
@@ -194,6 +195,7 @@ class _Ambient:
             if self._depth == 1:
                 root = logging.getLogger()
                 self._saved = (sys.stdout, sys.stderr, root.level)
+                self._handler_levels = _hold_handlers_at_their_levels()
                 sys.stdout = _RoutingStream(self)
                 sys.stderr = _RoutingStream(self)
                 root.addHandler(self._handler)
@@ -208,6 +210,29 @@ class _Ambient:
                     root = logging.getLogger()
                     root.removeHandler(self._handler)
                     root.setLevel(level)
+                    for handler, handler_level in self._handler_levels.items():
+                        handler.setLevel(handler_level)
+
+
+def _hold_handlers_at_their_levels() -> dict[logging.Handler, int]:
+    """Raise every existing handler to the level its logger let through so far.
+
+    Called before the root logger goes to DEBUG, so that a user's
+    ``basicConfig()`` handler prints no DEBUG record (keys included) because of
+    the harness. Returns the levels to restore.
+    """
+    saved: dict[logging.Handler, int] = {}
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if handler not in saved:
+                saved[handler] = handler.level
+                handler.setLevel(max(handler.level, logger.getEffectiveLevel()))
+    return saved
 
 
 class _RoutingLogHandler(logging.Handler):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import SecretStr
@@ -20,6 +22,8 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
+        self.listener: Callable[[str], None] | None = None
+        """Told of each new secret (the child tells its parent, which masks its output)."""
         for secret in secrets:
             self.add(secret)
 
@@ -29,9 +33,14 @@ class Redactor:
         return cls(value for name, value in os.environ.items() if CREDENTIAL_NAME.search(name))
 
     def add(self, secret: str) -> None:
-        """Know one more secret."""
-        if len(secret) >= MIN_SECRET_LENGTH:
-            self._secrets.add(secret)
+        """Know one more secret, and the forms it takes escaped in ``repr`` and JSON."""
+        if len(secret) < MIN_SECRET_LENGTH or secret in self._secrets:
+            return
+        forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]}
+        forms |= {form.replace("\\", "\\\\") for form in set(forms)}  # escaped twice
+        self._secrets |= {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+        if self.listener is not None:
+            self.listener(secret)
 
     def add_model_secrets(self, llm: Any, credential_fields: Iterable[str] = ()) -> None:
         """Know the values of a model's ``SecretStr`` and plain-``str`` credential fields.
@@ -46,8 +55,24 @@ class Redactor:
             elif isinstance(value, str) and name in credentials:
                 self.add(value)
 
+    @property
+    def longest(self) -> int:
+        """The length of the longest secret known (0 if none)."""
+        return max(map(len, self._secrets), default=0)
+
     def __call__(self, text: str) -> str:
         """Return ``text`` with every known secret masked, longest first."""
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)
         return text
+
+
+ACTIVE: ContextVar[Redactor | None] = ContextVar("llm_compliance_redactor", default=None)
+"""The redactor of the check being run: excerpts are redacted *before* they are cut, so a
+secret is never left half-masked at an excerpt's edge."""
+
+
+def redact_active(text: str) -> str:
+    """``text`` masked by the active redactor, if any."""
+    redactor = ACTIVE.get()
+    return redactor(text) if redactor is not None else text

@@ -68,14 +68,20 @@ def parse_stop_policy(value: object, source: str) -> StopPolicy:
     raise SettingsError(f"{source}: stop policy must be 'include' or 'exclude', not {value!r}")
 
 
+MAX_SECONDS = 86_400.0
+"""The largest time limit or threshold taken (a day): beyond, a wait cannot be set."""
+
+
 def parse_positive(value: object, source: str, what: str) -> float:
-    """Validate a positive, finite number given as a number or text."""
+    """Validate a positive, finite number given as a number or text (at most a day)."""
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
         raise SettingsError(f"{source}: {what} must be a positive number, not {value!r}")
+    if number > MAX_SECONDS:
+        raise SettingsError(f"{source}: {what} must be at most {MAX_SECONDS:g}, not {value!r}")
     return number
 
 
@@ -86,6 +92,13 @@ def parse_xfail(
 
     Text may hold several entries separated by ``;`` or new lines.
     """
+    if not isinstance(value, (str, Mapping, list, tuple)) or (
+        isinstance(value, (list, tuple)) and not all(isinstance(v, str) for v in value)
+    ):
+        raise SettingsError(
+            f"{source}: xfail must map check ids to reasons (ID = REASON), "
+            f"not {type(value).__name__}"
+        )
     if isinstance(value, str):
         value = [part for line in value.splitlines() for part in line.split(";")]
     pairs: list[tuple[str, object]] = []

@@ -16,9 +16,12 @@ def record_from(data: dict[str, Any]) -> CheckRecord:
 
 
 def summary_lines(records: Sequence[dict[str, Any]]) -> list[str]:
-    """Lines for each target, in the catalog's order within the guide's sections."""
+    """Lines for each target (each test class of it, if several), in catalog order."""
     lines: list[str] = []
-    for target in sorted({data["target"] for data in records}):
-        mine = [data for data in records if data["target"] == target]
-        lines += target_lines(target, mine[0]["stop_policy"], [record_from(d) for d in mine])
+    groups = sorted({(data["target"], data.get("group", "")) for data in records})
+    for target, group in groups:
+        mine = [d for d in records if (d["target"], d.get("group", "")) == (target, group)]
+        shared = sum(1 for other, _ in groups if other == target) > 1
+        title = f"{target} ({group})" if shared else target
+        lines += target_lines(title, mine[0]["stop_policy"], [record_from(d) for d in mine])
     return lines

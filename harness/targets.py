@@ -117,8 +117,11 @@ def _init_values(instance: Any, *, plain_only: bool) -> dict[str, Any]:
 
 
 def one_line(exc: BaseException) -> str:
-    """``Type: message`` on one line, for error messages."""
-    text = " ".join(str(exc).split())
+    """``Type: message`` on one line, for error messages (even when ``str`` raises)."""
+    try:
+        text = " ".join(str(exc).split())
+    except Exception:
+        text = "(its message cannot be printed: str() raises)"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -131,6 +134,8 @@ def parse_params(params: Mapping[str, Any] | str | None, source: str) -> dict[st
             params = json.loads(params)
         except json.JSONDecodeError as exc:
             raise TargetError(f"{source}: params are not JSON: {exc}") from None
+        except RecursionError:
+            raise TargetError(f"{source}: params are nested too deeply to read") from None
     if not isinstance(params, Mapping):
         raise TargetError(f"{source}: params must be a JSON object, not {type(params).__name__}")
     return dict(params)

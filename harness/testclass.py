@@ -25,7 +25,7 @@ from langchain_tests.base import BaseStandardTests
 from harness.pytest_runner import as_property, record_check, settings_for, settle
 from harness.registry import Check, catalog
 from harness.settings import Settings
-from harness.targets import TargetError, load_target
+from harness.targets import TargetError, load_target, one_line
 
 
 class LLMComplianceTests(BaseStandardTests):
@@ -76,7 +76,11 @@ class LLMComplianceTests(BaseStandardTests):
         settings = self.compliance_settings(request.config)
         source = f"test class {type(self).__name__}"
         try:
-            target = load_target(self.llm_class, dict(self.llm_params), source=source)  # type: ignore[arg-type]
+            params = dict(self.llm_params)
+        except Exception as exc:  # a property or fixture computing them raised
+            pytest.fail(f"{source}: llm_params raised {one_line(exc)}", pytrace=False)
+        try:
+            target = load_target(self.llm_class, params, source=source)  # type: ignore[arg-type]
         except TargetError as exc:
             problem = str(exc)
         else:

@@ -14,7 +14,13 @@ def test_cost_counts_each_observation_and_stays_within_the_goal():
 
 def test_report_marks_goals_met_and_missed():
     results = {
-        "overhead": {"floor_s": 1.0, "full_s": 1.5, "ratio": 1.5},
+        "overhead": {
+            "floor_s": 1.0,
+            "full_s": 1.5,
+            "ratio": 1.5,
+            "none_s": 1.1,
+            "none_ratio": 1.1,
+        },
         "cost": {"total": 24, "per_observation": {"invoke: invoke(str)": 1}},
         "latency": {"latency_s": 0.2, "wall_s": 1.8, "ratio": 9.0, "bad": []},
         "scale": {"latency_s": 0.2, "serial_s": 16.0, "parallel_s": 10.0, "speedup": 1.6},
@@ -28,6 +34,13 @@ def test_report_marks_goals_met_and_missed():
         "imports": {"import_ms": 2.0, "session_with_s": 1.2, "session_without_s": 1.2},
     }
     text = report(results, 3)
-    overhead = "| 1. overhead: full checklist on EchoLLM / import floor | 1.50 (1.50 s / 1.00 s) |"
-    assert f"{overhead} <= 1.3 | **no** |" in text
+    overhead = (
+        "| 1. overhead: full checklist on EchoLLM / import floor (isolated, the default) "
+        "| 1.50 (1.50 s / 1.00 s) |"
+    )
+    assert f"{overhead} <= 1.15 | **no** |" in text
+    assert (
+        "| 1b. the same in-process (`--isolation none`) | 1.10 (1.10 s / 1.00 s) | <= 1.3 | yes |"
+        in text
+    )
     assert "| 2. cost: model calls, full catalog | 24 | <= 25 | yes |" in text

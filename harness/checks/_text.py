@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.redact import redact_active
+
 EXCERPT_LENGTH = 80
 
 
 def excerpt(value: Any, limit: int = EXCERPT_LENGTH) -> str:
-    """A short ``repr`` of a value with its type, for "observed" lines."""
-    text = repr(value)
+    """A short ``repr`` of a value with its type, for "observed" lines.
+
+    The text is redacted before it is cut, so that no secret survives in part.
+    """
+    try:
+        text = redact_active(repr(value))
+    except Exception:  # a model's object whose repr raises is still shown
+        text = f"<{type(value).__name__} whose repr() raises>"
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return f"{text} ({type(value).__name__})"

@@ -12,6 +12,7 @@ from harness.introspect import defined_by_user
 from harness.observe import Observations
 from harness.outcomes import Verdict, fail, passed, skipped
 from harness.registry import check
+from harness.targets import one_line
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>|0x[0-9a-f]{6,}")
@@ -40,7 +41,7 @@ def llm_type(obs: Observations) -> Verdict:
             method="_llm_type",
         )
     try:
-        value = obs.llm._llm_type
+        value = obs.read("_llm_type", lambda: obs.llm._llm_type)
     except Exception as exc:
         raise fail(
             "_llm_type raised",
@@ -83,7 +84,7 @@ def identifying_params(obs: Observations) -> Verdict:
             observed="a plain attribute or method",
             method="_identifying_params",
         )
-    params = _params_of(obs.llm)
+    params = _params_of(obs, obs.llm)
     try:
         encoded = json.dumps(dict(params), sort_keys=True)
     except (TypeError, ValueError) as exc:
@@ -102,7 +103,7 @@ def identifying_params(obs: Observations) -> Verdict:
             cause="an object was converted to text with str() or repr()",
             method="_identifying_params",
         )
-    twin = _params_of(obs.target.build())
+    twin = _params_of(obs, obs.read("a second instance", obs.target.build))
     if json.dumps(dict(twin), sort_keys=True, default=repr) != encoded:
         raise fail(
             "two identically configured instances give different params",
@@ -112,7 +113,16 @@ def identifying_params(obs: Observations) -> Verdict:
             "so LangChain's LLM cache never hits across instances",
             method="_identifying_params",
         )
-    shown = ANSI.sub("", str(obs.llm))
+    try:
+        shown = ANSI.sub("", obs.read("str(model)", lambda: str(obs.llm)))
+    except Exception as exc:
+        raise fail(
+            "str(model) raised",
+            expected=f"{cls.__name__} then Params: {{...}}",
+            observed=one_line(exc),
+            cause="__str__ or __repr__ is overridden and raises",
+            method="__str__",
+        ) from None
     wanted = f"{cls.__name__}\nParams: {params}"
     if shown != wanted:
         raise fail(
@@ -126,9 +136,9 @@ def identifying_params(obs: Observations) -> Verdict:
     return passed(f"{origin} _identifying_params {encoded} is stable and printable")
 
 
-def _params_of(llm: Any) -> Any:
+def _params_of(obs: Observations, llm: Any) -> Any:
     try:
-        params = llm._identifying_params
+        params = obs.read("_identifying_params", lambda: llm._identifying_params)
     except Exception as exc:
         raise fail(
             "_identifying_params raised",

@@ -80,7 +80,7 @@ def no_leak(obs: Observations) -> Verdict:
         return skipped(*NO_CREDENTIALS)
     from harness.canary import find_leaks
 
-    leaks = find_leaks(run.canaries, run.surfaces)
+    leaks = find_leaks(run.canaries, run.surfaces, obs.redact, obs.redact.longest)
     if run.refused and not leaks:
         unvalidated = any("without validation" in surface for surface in run.surfaces)
         return skipped(

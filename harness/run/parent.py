@@ -1,0 +1,252 @@
+"""The parent: run one target in a child process, bounded, and collect its records.
+
+Nothing here imports the user's code. The child's records arrive one per
+check as they are made; the child's stdout and stderr are captured (never
+printed) and redacted. A child that ends early (``os._exit``, ``sys.exit``, a
+crash), or that outlives its budget and is killed with its whole process
+group, leaves checks without a record: the check whose call ended it fails,
+saying how, and the rest run again in a fresh child, check by check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from harness.outcomes import CheckRecord, Outcome
+from harness.redact import Redactor
+from harness.run.protocol import CHANNEL_ENV, Job, record_from_dict
+from harness.settings import Settings
+
+CANARY = re.compile(r"lcc-canary-[\w-]+")
+OUTPUT_LIMIT = 256 * 1024
+"""Bytes of the child's output kept: enough to read, bounded for a model that floods."""
+BUILD_SLACK_S = 15.0
+"""Time to start Python and import the model's packages, beyond the per-call limit."""
+REAP_S = 5.0
+
+
+class TargetProblem(Exception):
+    """The child could not build the target: one line, a usage or target error."""
+
+
+@dataclass
+class ChildRun:
+    """What one or more children made of a target."""
+
+    records: dict[str, CheckRecord] = field(default_factory=dict)
+    output: str = ""
+    """What the model printed outside its calls, captured and redacted."""
+    restarts: int = 0
+
+
+def budget_s(settings: Settings, checks: int) -> float:
+    """The wall-clock budget of one child: construction, then every call bounded."""
+    return BUILD_SLACK_S + 4 * settings.timeout_s + 3.0 * checks
+
+
+def run_target(
+    spec: str,
+    params: Mapping[str, Any],
+    settings: Settings,
+    check_ids: Sequence[str],
+    label: str,
+    redactor: Redactor,
+    python_path: Sequence[str] = (),
+    on_record: Callable[[CheckRecord], None] | None = None,
+) -> ChildRun:
+    """All of ``check_ids`` for one target, in as many children as it takes (bounded).
+
+    ``python_path`` is the child's import path (the parent's, so that it finds
+    what the parent would); ``on_record`` is told of each record as it comes.
+    Raises ``TargetProblem`` when the target cannot be loaded or built.
+    """
+    run = ChildRun()
+    careful = False
+    for _ in range(len(check_ids) + 1):
+        left = [check_id for check_id in check_ids if check_id not in run.records]
+        if not left:
+            break
+        job = Job(spec, params, settings, left, careful, secrets=[])
+        ended = _one_child(job, label, redactor, run, python_path, on_record)
+        if ended is None:
+            break
+        current, how = ended
+        if current is not None:
+            run.records[current] = _ended_record(current, label, how)
+        careful, run.restarts = True, run.restarts + 1
+    run.output = _clean(redactor, run.output)
+    return run
+
+
+def _one_child(
+    job: Job,
+    label: str,
+    redactor: Redactor,
+    run: ChildRun,
+    python_path: Sequence[str],
+    on_record: Callable[[CheckRecord], None] | None,
+) -> tuple[str | None, str] | None:
+    """Run one child; None if it finished, else the check it was on and how it ended."""
+    read_fd, write_fd = os.pipe()
+    env = {**os.environ, CHANNEL_ENV: str(write_fd)}
+    if python_path:
+        env["PYTHONPATH"] = os.pathsep.join(python_path)
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "harness.run.child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(write_fd,),
+            env=env,
+            start_new_session=True,  # its own process group, killed as one
+        )
+    finally:
+        os.close(write_fd)
+    output = bytearray()
+    reader = threading.Thread(target=_drain, args=(child, output), daemon=True)
+    reader.start()
+    assert child.stdin is not None
+    with contextlib.suppress(OSError):  # it may have died already: what it did is read below
+        child.stdin.write(job.encode())
+        child.stdin.close()
+    started = time.monotonic()
+    build_by = started + job.settings.timeout_s + BUILD_SLACK_S
+    deadline = started + budget_s(job.settings, len(job.checks))
+    built, finished, current, killed = False, False, None, ""
+    buffer = b""
+    with os.fdopen(read_fd, "rb", buffering=0) as channel:
+        while True:
+            limit = deadline if built else min(deadline, build_by)
+            wait = limit - time.monotonic()
+            if wait <= 0:
+                killed = "did not finish building" if not built else "outlived its budget"
+                break
+            ready, _, _ = select.select([channel], [], [], min(wait, 1.0))
+            if not ready:
+                continue
+            chunk = channel.read(65536)
+            if not chunk:
+                break
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                kind, data = _parse(line)
+                if kind == "secret":
+                    redactor.add(str(data.get("value", "")))
+                elif kind == "built":
+                    built = True
+                elif kind == "started":
+                    current = str(data.get("check"))
+                elif kind == "record":
+                    record = replace(record_from_dict(data["record"]), target=label)
+                    run.records[record.id] = record
+                    current = None
+                    if on_record is not None:
+                        on_record(record)
+                elif kind == "target_error":
+                    _stop(child)
+                    raise TargetProblem(_clean(redactor, str(data.get("message", ""))))
+                elif kind == "crashed":
+                    raised = _clean(redactor, str(data.get("error", "")))
+                    _stop(child)
+                    run.output += output.decode(errors="replace")
+                    if not built:
+                        raise TargetProblem(f"{label}: building the model ended the run: {raised}")
+                    return current, f"the model ended the run ({raised})"
+                elif kind == "done":
+                    finished = True
+    if killed:
+        _stop(child)
+    code = _reap(child)
+    reader.join(REAP_S)
+    run.output += output.decode(errors="replace")
+    if finished:
+        return None
+    if killed == "did not finish building":
+        limit_s = job.settings.timeout_s + BUILD_SLACK_S
+        raise TargetProblem(f"{label}: the model did not finish building within {limit_s:g} s")
+    if not built:
+        raise TargetProblem(
+            f"{label}: the model ended the process while it was built ({_how(code)})"
+        )
+    how = f"it was stopped after its budget of {budget_s(job.settings, len(job.checks)):g} s"
+    return current, how if killed else f"the model ended the process ({_how(code)})"
+
+
+def _drain(child: subprocess.Popen[bytes], into: bytearray) -> None:
+    """Read the child's output to its end, keeping the first ``OUTPUT_LIMIT`` bytes."""
+    stream = child.stdout
+    assert stream is not None
+    fd = stream.fileno()
+    while chunk := os.read(fd, 65536):
+        if len(into) < OUTPUT_LIMIT:
+            into.extend(chunk[: OUTPUT_LIMIT - len(into)])
+
+
+def _parse(line: bytes) -> tuple[str, dict[str, Any]]:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return "", {}
+    return (str(data.get("kind", "")), data) if isinstance(data, dict) else ("", {})
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    """Kill the child's whole process group (the model's own processes too)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+    _reap(child)
+
+
+def _reap(child: subprocess.Popen[bytes]) -> int | None:
+    try:
+        code = child.wait(REAP_S)
+    except subprocess.TimeoutExpired:
+        _stop(child)
+        return None
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)  # whatever the model left in the group goes too
+    return code
+
+
+def _how(code: int | None) -> str:
+    if code is None:
+        return "it would not exit"
+    if code < 0:
+        return f"killed by signal {signal.Signals(-code).name}"
+    if code == 0:
+        return "exit code 0: os._exit or sys.exit in the model's code"
+    return f"exit code {code}"
+
+
+def _ended_record(check_id: str, label: str, how: str) -> CheckRecord:
+    return CheckRecord(
+        id=check_id,
+        area=check_id.partition(".")[0],
+        target=label,
+        outcome=Outcome.FAILED,
+        message=f"{how} while this check ran, so it got no verdict from its calls\n"
+        "  expected: the model's calls to return or raise\n"
+        f"  observed: {how}\n"
+        "  likely cause: os._exit, sys.exit, a crash or a hang outside the calls' time "
+        "limits in the model's code",
+        duration_s=0.0,
+        model_calls=0,
+    )
+
+
+def _clean(redactor: Redactor, text: str) -> str:
+    return CANARY.sub("***", redactor(text))
