@@ -35,6 +35,7 @@ from harness.recorders import (
     CallInstruments,
     CallTimeout,
     Event,
+    Returned,
     TraceRecorder,
     run_bounded,
 )
@@ -494,11 +495,18 @@ class Observations:
         for canary in canaries.values():
             self.redact.add(canary)
         overrides = self._credential_overrides(canaries)
+        built, printed, logs = self._captured(lambda: self.target.build_with(self.llm, overrides))
+        construction = {"construction output": printed, "construction log records": logs}
+        if isinstance(built.error, CallTimeout):
+            built.error = TargetError(f"{self.target.label}: building it with canaries hung")
         try:
-            llm = self.target.build_with(self.llm, overrides)
+            if built.error is not None:
+                raise built.error
+            llm = cast("BaseLLM", built.value)
         except TargetError as exc:
             cause = exc.__cause__ or exc.__context__
             surfaces = {"constructor error": f"{exc} {one_line(cause) if cause else ''}"}
+            surfaces |= construction
             unvalidated = self.target.construct_unvalidated(
                 self.llm, self._credential_overrides(canaries, typed=True)
             )
@@ -508,7 +516,7 @@ class Observations:
                     for name, text in static_surfaces(unvalidated).items()
                 }
             return CanaryRun(canaries, surfaces, None, refused=str(exc))
-        surfaces = static_surfaces(llm)
+        surfaces = static_surfaces(llm) | construction
         mark = AMBIENT.mark()
         call = self.record_async("astream_events (canary)", _traced_stream_events, llm)
         events, runs = call.output if call.ok else ([], [])
@@ -522,6 +530,15 @@ class Observations:
             "exception": call.error_text,
         }
         return CanaryRun(canaries, surfaces, call)
+
+    def _captured(self, build: Callable[[], Any]) -> tuple[Returned, str, str]:
+        """Run ``build`` bounded, with what it prints and logs captured (not shown)."""
+        instruments = CallInstruments()
+        context = contextvars.copy_context()
+        context.run(CURRENT.set, instruments)
+        with AMBIENT.installed():
+            returned = run_bounded(build, self.settings.timeout_s, context)
+        return returned, instruments.printed.getvalue(), "\n".join(instruments.logs)
 
     def _credential_overrides(
         self, canaries: dict[str, str], *, typed: bool = False

@@ -135,3 +135,16 @@ class SignatureIs42(EchoLLM):
 
 
 SignatureIs42._call.__signature__ = 42  # type: ignore[attr-defined]
+
+
+@documented
+class WritesKeyToFd2(EchoLLM):
+    """A validator that writes its key straight to fd 2, where no redirect of sys.stderr reaches."""
+
+    api_key: SecretStr = SecretStr(KEY)
+    """The provider's API key."""
+
+    @model_validator(mode="after")
+    def _debug(self) -> WritesKeyToFd2:
+        os.write(2, f"auth: {self.api_key.get_secret_value()}\n".encode())
+        return self

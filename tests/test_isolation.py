@@ -101,7 +101,8 @@ def test_a_property_that_blocks_gets_a_verdict_within_the_budget(tmp_path):
 
 def test_what_a_model_prints_when_built_is_captured_and_masked(tmp_path):
     result, data, _ = run_cli(tmp_path, "tests.hostile_process:PrintsKeyWhenBuilt")
-    assert "connecting with key" not in result.stdout + result.stderr  # captured, not printed
+    printed = (result.stdout + result.stderr).splitlines()
+    assert not [line for line in printed if line.startswith(("connecting", "raw fd 2"))]
     assert_no_secret(result.stdout, result.stderr, json.dumps(data))
     assert set(outcomes(data)) == set(catalog())
 
@@ -240,3 +241,12 @@ def test_a_models_fault_is_a_verdict_never_a_harness_error(tmp_path, model, chec
     got = outcomes(data)
     assert got[check_id] == "failed"
     assert "error" not in got.values()
+
+
+@pytest.mark.parametrize("model", [hostile.PrintsKeyWhenBuilt, hostile.WritesKeyToFd2])
+def test_a_canary_printed_while_the_model_is_built_fails_no_leak(tmp_path, model):
+    result, data, _ = run_cli(
+        tmp_path, f"tests.hostile_process:{model.__name__}", "--select", "secrets"
+    )
+    assert outcomes(data)["secrets.no_leak"] == "failed"
+    assert "lcc-canary" not in result.stdout + result.stderr + json.dumps(data)

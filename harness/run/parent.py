@@ -49,6 +49,8 @@ class ChildRun:
     output: str = ""
     """What the model printed outside its calls, captured and redacted."""
     restarts: int = 0
+    canaries: list[str] = field(default_factory=list)
+    """The canary keys the child made (it tells them, so that they are masked here too)."""
 
 
 def budget_s(settings: Settings, checks: int) -> float:
@@ -86,8 +88,30 @@ def run_target(
         if current is not None:
             run.records[current] = _ended_record(current, label, how)
         careful, run.restarts = True, run.restarts + 1
+    _leaked_past_the_calls(run, label)
     run.output = _clean(redactor, run.output)
     return run
+
+
+def _leaked_past_the_calls(run: ChildRun, label: str) -> None:
+    """A canary in the child's own output (fd 1 or 2, outside any call) is a leak too.
+
+    The child cannot see what reached its descriptors directly; the parent can.
+    """
+    record = run.records.get("secrets.no_leak")
+    if record is None or record.outcome is Outcome.FAILED:
+        return
+    if not any(canary in run.output for canary in run.canaries):
+        return
+    run.records["secrets.no_leak"] = replace(
+        record,
+        outcome=Outcome.FAILED,
+        message="a credential leaked to the model's process output\n"
+        "  expected: the key on no surface (SecretStr shows **********)\n"
+        "  observed: the canary key was written to the process's stdout or stderr "
+        "(a print, sys.__stdout__ or a raw write to fd 1 or 2, outside the calls)\n"
+        "  likely cause: the key is printed or logged at construction or by a thread",
+    )
 
 
 def _one_child(
@@ -145,7 +169,10 @@ def _one_child(
             for line in lines:
                 kind, data = _parse(line)
                 if kind == "secret":
-                    redactor.add(str(data.get("value", "")))
+                    value = str(data.get("value", ""))
+                    redactor.add(value)
+                    if CANARY.fullmatch(value):
+                        run.canaries.append(value)
                 elif kind == "built":
                     built = True
                 elif kind == "started":
