@@ -177,10 +177,13 @@ def _report_paths(args: argparse.Namespace) -> dict[str, Path | None]:
 
 
 def check(args: argparse.Namespace, out: TextIO) -> int:
-    """Resolve targets and settings, run, print, write the reports."""
-    from harness.engine import run_checks
+    """Resolve targets and settings, run, print, write the reports.
+
+    With isolation (the default) this process imports neither the user's code
+    nor LangChain: the child does.
+    """
     from harness.project_config import load_project_config
-    from harness.registry import catalog, select
+    from harness.registry import catalog_info, select_info
     from harness.report import Report, TargetReport, github_annotations, to_markdown
     from harness.run.parent import TargetProblem
     from harness.settings import SettingsError, merge
@@ -194,8 +197,8 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
 
     try:
         project = load_project_config(Path.cwd())
-        settings = merge(_settings_layers(args, project.settings), catalog())
-        checks = select(args.select, args.deselect)
+        settings = merge(_settings_layers(args, project.settings), catalog_info())
+        checks = select_info(args.select, args.deselect)
         if args.target:
             specs = [(args.target, args.params, "command line")]
         elif project.targets:
@@ -224,17 +227,23 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
     for index, (spec, params, _source) in enumerate(jobs):
         progress = _progress(spec, len(checks))
         try:
+            output = ""
             if args.isolation == "none":
-                records = run_checks(targets[index], settings, checks, progress)
+                from harness.engine import run_checks
+                from harness.registry import catalog
+
+                code = [catalog()[check.id] for check in checks]
+                records = run_checks(targets[index], settings, code, progress)
                 label = targets[index].label
             else:
-                records, label = _run_isolated(spec, params, settings, checks, progress), spec
+                records, output = _run_isolated(spec, params, settings, checks, progress)
+                label = spec
         except (TargetError, TargetProblem) as exc:
             problems.append(str(exc))
             continue
         finally:
             progress(None)
-        reports.append(TargetReport(label, settings, records))
+        reports.append(TargetReport(label, settings, records, args.isolation, output))
     report = Report(reports, duration_s=time.perf_counter() - started)
     _write(report, paths)
     if reports:
@@ -266,8 +275,11 @@ def _run_isolated(
     settings: Any,
     checks: Sequence[Any],
     progress: Callable[[Any], None],
-) -> list[Any]:
-    """One target's records from a child process (``harness.run``), in catalog order."""
+) -> tuple[list[Any], str]:
+    """One target's records from a child process (``harness.run``), in catalog order.
+
+    Also what the model's process printed outside its calls (redacted).
+    """
     from harness.redact import Redactor
     from harness.run.parent import run_target
 
@@ -282,7 +294,8 @@ def _run_isolated(
         python_path=[p for p in sys.path if p],
         on_record=lambda record: progress(by_id[record.id]),
     )
-    return [run.records[check_id] for check_id in by_id if check_id in run.records]
+    records = [run.records[check_id] for check_id in by_id if check_id in run.records]
+    return records, run.output
 
 
 def _progress(label: str, total: int) -> Callable[[Any], None]:

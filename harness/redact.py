@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
-from pydantic import SecretStr
-
 CREDENTIAL_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH", re.IGNORECASE)
 MIN_SECRET_LENGTH = 6
 """Shorter values are too common as text to mask without mangling messages."""
@@ -23,6 +21,8 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
         self.listener: Callable[[str], None] | None = None
+        self._pattern: re.Pattern[str] | None = None
+        self._pattern_for = 0
         """Told of each new secret (the child tells its parent, which masks its output)."""
         for secret in secrets:
             self.add(secret)
@@ -47,6 +47,8 @@ class Redactor:
 
         A key a class keeps in a ``str`` is still a key.
         """
+        from pydantic import SecretStr
+
         credentials = set(credential_fields)
         for name in getattr(type(llm), "model_fields", {}):
             value = getattr(llm, name, None)
@@ -61,10 +63,34 @@ class Redactor:
         return max(map(len, self._secrets), default=0)
 
     def __call__(self, text: str) -> str:
-        """Return ``text`` with every known secret masked, longest first."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, MASK)
-        return text
+        """Return ``text`` with every known secret masked, longest first.
+
+        A long secret's cut-off ends count too (``key[:16]``, ``key[-12:]``: what
+        a model or a library prints to "hide" a key), down to ``MIN_PART``
+        characters.
+        """
+        if not self._secrets or not text:
+            return text
+        if self._pattern is None or self._pattern_for != len(self._secrets):
+            self._pattern = _pattern(self._secrets)
+            self._pattern_for = len(self._secrets)
+        return self._pattern.sub(MASK, text)
+
+
+MIN_PART = 10
+"""The shortest end of a long secret that is still masked on its own."""
+
+
+def _pattern(secrets: Iterable[str]) -> re.Pattern[str]:
+    """One pattern for every secret and, for the long ones, their ends, longest first."""
+    forms: set[str] = set()
+    for secret in secrets:
+        forms.add(secret)
+        if len(secret) >= 2 * MIN_PART and not set(secret) & set("/ \\\n"):  # a key, not a path
+            for size in range(MIN_PART, len(secret)):
+                forms |= {secret[:size], secret[-size:]}
+    ordered = sorted(forms, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered)))
 
 
 ACTIVE: ContextVar[Redactor | None] = ContextVar("llm_compliance_redactor", default=None)

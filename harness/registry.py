@@ -6,9 +6,12 @@ them on first use, so that importing this module stays cheap.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.outcomes import Verdict
@@ -33,24 +36,10 @@ AREAS = (
 CheckFunction = Callable[["Observations"], Verdict]
 
 
-@dataclass(frozen=True)
-class Check:
-    """A rule of the checklist as an executable check."""
+class _Described:
+    """What a check's id tells: its area, link, section and test name."""
 
     id: str
-    rule: str
-    """The rule in one line."""
-    source: str
-    """The checklist item it comes from."""
-    fix: str
-    """Troubleshooting: what to write, as code."""
-    function: CheckFunction
-    uses: tuple[str, ...] = ()
-    """The observations it reads, fetched together (and overlapped) up front.
-
-    Only speed and the attribution of model calls depend on it: a check still
-    reads whatever it needs.
-    """
 
     @property
     def area(self) -> str:
@@ -71,6 +60,39 @@ class Check:
     def test_name(self) -> str:
         """The name of its method on ``LLMComplianceTests``."""
         return "test_" + self.id.replace(".", "_")
+
+
+@dataclass(frozen=True)
+class CheckInfo(_Described):
+    """A check without its code, read from ``catalog.json`` without importing LangChain.
+
+    What faces that never import a model need: the CLI's parent process, reports.
+    """
+
+    id: str
+    rule: str
+    source: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class Check(_Described):
+    """A rule of the checklist as an executable check."""
+
+    id: str
+    rule: str
+    """The rule in one line."""
+    source: str
+    """The checklist item it comes from."""
+    fix: str
+    """Troubleshooting: what to write, as code."""
+    function: CheckFunction
+    uses: tuple[str, ...] = ()
+    """The observations it reads, fetched together (and overlapped) up front.
+
+    Only speed and the attribution of model calls depend on it: a check still
+    reads whatever it needs.
+    """
 
 
 SECTIONS = {
@@ -112,6 +134,20 @@ def catalog() -> dict[str, Check]:
     }
 
 
+CATALOG_FILE = Path(__file__).with_name("catalog.json")
+
+
+@functools.cache
+def catalog_info() -> dict[str, CheckInfo]:
+    """Every check's id, rule, source and fix, without importing the checks (or LangChain).
+
+    ``catalog.json`` is written by ``python -m harness.registry`` from
+    ``catalog()``; a test keeps the two equal.
+    """
+    entries = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))
+    return {entry["id"]: CheckInfo(**entry) for entry in entries}
+
+
 def select(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[Check]:
     """The checks named by ids or areas in ``include`` (all if empty).
 
@@ -119,6 +155,12 @@ def select(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[Che
     ``KeyError`` naming it.
     """
     checks = catalog()
+    return [checks[info.id] for info in select_info(include, exclude)]
+
+
+def select_info(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[CheckInfo]:
+    """``select``, on the lightweight catalog: no check is imported."""
+    checks = catalog_info()
 
     def expand(names: Iterable[str]) -> set[str]:
         chosen: set[str] = set()
@@ -132,3 +174,15 @@ def select(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[Che
     wanted = expand(include) if include else set(checks)
     wanted -= expand(exclude)
     return [c for i, c in checks.items() if i in wanted]
+
+
+def write_catalog_file() -> None:
+    """Write ``catalog.json`` from the live catalog (``python -m harness.registry``)."""
+    entries = [
+        {"id": c.id, "rule": c.rule, "source": c.source, "fix": c.fix} for c in catalog().values()
+    ]
+    CATALOG_FILE.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":  # the checks register into the imported module, not __main__
+    importlib.import_module("harness.registry").write_catalog_file()

@@ -18,10 +18,10 @@ from typing import Any
 
 from harness import __version__
 from harness.outcomes import CheckRecord, Outcome
-from harness.registry import SECTIONS, catalog
+from harness.registry import SECTIONS, catalog_info
 from harness.settings import Settings
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 BAD = (Outcome.FAILED, Outcome.ERROR)
 
@@ -33,6 +33,10 @@ class TargetReport:
     target: str
     settings: Settings
     records: Sequence[CheckRecord]
+    isolation: str = "none"
+    """``process`` when the target ran in a child process, else ``none``."""
+    captured_output: str = ""
+    """What the model's process printed outside its calls (redacted)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def counts(records: Sequence[CheckRecord]) -> dict[str, int]:
     result = {outcome.value: tally[outcome.value] for outcome in Outcome}
     result["model_calls"] = sum(record.model_calls for record in records)
     result["checks_run"] = len(records)
-    result["catalog_size"] = len(catalog())
+    result["catalog_size"] = len(catalog_info())
     return result
 
 
@@ -101,6 +105,8 @@ def to_json(report: Report) -> dict[str, Any]:
                 },
                 "checks": [_record_json(record) for record in target.records],
                 "summary": counts(target.records),
+                "isolation": target.isolation,
+                **({"captured_output": target.captured_output} if target.captured_output else {}),
             }
             for target in report.targets
         ],
@@ -121,7 +127,7 @@ BOXES = {
 
 def to_markdown(report: Report) -> str:
     """The guide's contribution checklist with boxes ticked, then the failures."""
-    checks = catalog()
+    checks = catalog_info()
     lines = ["# LangChain LLM contribution checklist", ""]
     for target in report.targets:
         tally = counts(target.records)

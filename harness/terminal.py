@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from harness.outcomes import CheckRecord, Outcome
-from harness.registry import SECTIONS, catalog
+from harness.registry import SECTIONS, catalog_info
 
 MARKS = {
     Outcome.PASSED: "PASS",
@@ -35,7 +35,7 @@ def tally(records: Sequence[CheckRecord]) -> str:
     counts = Counter(record.outcome for record in records)
     parts = ", ".join(f"{counts[o]} {o.value}" for o in Outcome if counts[o]) or "nothing ran"
     calls = sum(record.model_calls for record in records)
-    ran = f"{len(records)} of {len(catalog())} checks in the catalog ran"
+    ran = f"{len(records)} of {len(catalog_info())} checks in the catalog ran"
     return f"{parts}; {ran}; {calls} model calls"
 
 

@@ -110,7 +110,7 @@ def test_what_a_model_prints_when_built_is_captured_and_masked(tmp_path):
 def test_a_model_that_closes_stdout_and_moves_away_cannot_lose_the_report(tmp_path):
     result, data, _ = run_cli(tmp_path, "tests.hostile_process:ClosesStdout")
     assert data is not None
-    assert set(outcomes(data)) == set(catalog())
+    assert set(outcomes(data)) == set(catalog()), result.stderr
     assert "PASSED" in result.stdout or "FAILED" in result.stdout
 
 
@@ -125,8 +125,11 @@ def test_a_broken_pipe_loses_no_report(tmp_path):
     report = tmp_path / "r.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     shell = f"'{CLI}' check --report-json '{report}' | head -c 10"
-    subprocess.run(["bash", "-c", shell], env=env, cwd=tmp_path, timeout=120, check=False)
-    assert len(json.loads(report.read_text())["targets"][0]["checks"]) == len(catalog())
+    ran = subprocess.run(
+        ["bash", "-c", shell], env=env, cwd=tmp_path, timeout=120, capture_output=True, text=True
+    )
+    document = json.loads(report.read_text())
+    assert len(document["targets"][0]["checks"]) == len(catalog()), ran.stderr
 
 
 def test_two_report_options_on_one_path_are_a_usage_error(tmp_path):
@@ -250,3 +253,93 @@ def test_a_canary_printed_while_the_model_is_built_fails_no_leak(tmp_path, model
     )
     assert outcomes(data)["secrets.no_leak"] == "failed"
     assert "lcc-canary" not in result.stdout + result.stderr + json.dumps(data)
+
+
+def test_what_the_model_printed_is_attached_to_the_report_masked(tmp_path):
+    import jsonschema
+
+    from tests.test_cli import SCHEMA_PATH
+
+    _result, data, _ = run_cli(
+        tmp_path, "tests.hostile_process:PrintsKeyWhenBuilt", "--select", "docs"
+    )
+    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
+    target = data["targets"][0]
+    assert target["isolation"] == "process"
+    assert "connecting with key=***" in target["captured_output"]
+    assert_no_secret(target["captured_output"])
+
+
+IN_PROCESS_HOSTILE = [
+    "HangsInCall",
+    "EndlessStream",
+    "SilentAstream",
+    "RaisesEverywhere",
+    "ReturnsANumber",
+    "YieldsStrings",
+    "PrintsItsKey",
+    "ThreadedStreamLeak",
+    "LeavesAThread",
+    "PrintsKeyFromItsThread",
+]
+
+
+@pytest.mark.parametrize("name", IN_PROCESS_HOSTILE)
+def test_the_hostile_gallery_gets_a_full_report_through_the_child(tmp_path, name):
+    """tests/hostile.py's models, through the default isolated CLI: exit 1, a verdict for
+    every check, no key in any form anywhere, and no process of the run left behind."""
+    result, data, _elapsed = run_cli(tmp_path, f"tests.hostile:{name}")
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr
+    assert set(outcomes(data)) == set(catalog())
+    assert "error" not in outcomes(data).values()
+    for secret in ("sk-hostile-printed", "sk-hostile-thread"):
+        for text in (result.stdout, result.stderr, json.dumps(data)):
+            assert secret not in text
+            assert secret[:10] not in text
+    assert not processes_in(tmp_path), "a process of the run outlived it"
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Processes whose working directory is ``folder`` (the run's own, not other tests')."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")) == folder:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_the_parent_imports_neither_the_model_nor_langchain(tmp_path):
+    """With isolation, the CLI's own process never imports the user's code (nor LangChain)."""
+    code = (
+        "import sys\n"
+        "from harness.cli import main\n"
+        "main(['check', 'tests.hostile_process:ExitsInCall', '--params', '{\"n\": 64}',"
+        " '--select', 'docs'], out=open('/dev/null', 'w'))\n"
+        "heavy = ('langchain', 'pydantic', 'httpx', 'tests', 'reference_llm')\n"
+        "print(sorted({m for m in sys.modules if m.startswith(heavy)}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LLM_COMPLIANCE_ISOLATION": "process"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_catalog_file_is_the_live_catalog():
+    from harness.registry import CATALOG_FILE, catalog
+
+    written = json.loads(CATALOG_FILE.read_text())
+    live = [
+        {"id": c.id, "rule": c.rule, "source": c.source, "fix": c.fix} for c in catalog().values()
+    ]
+    assert written == live, "run `python -m harness.registry` to rewrite harness/catalog.json"

@@ -37,6 +37,7 @@ def run(job: Job, channel: Channel) -> None:
     from harness.registry import catalog
     from harness.targets import TargetError, load_target
 
+    channel.send("ready")  # the harness and LangChain are imported: the model's time starts
     try:
         target = load_target(job.target, job.params, source="target")
     except TargetError as exc:

@@ -32,8 +32,11 @@ from harness.settings import Settings
 CANARY = re.compile(r"lcc-canary-[\w-]+")
 OUTPUT_LIMIT = 256 * 1024
 """Bytes of the child's output kept: enough to read, bounded for a model that floods."""
+START_S = 120.0
+"""Time for the child to start Python and import the harness and LangChain (a busy machine
+can take long; nothing of the model's runs yet)."""
 BUILD_SLACK_S = 15.0
-"""Time to start Python and import the model's packages, beyond the per-call limit."""
+"""Time to import the model's packages, beyond the per-call limit for its construction."""
 REAP_S = 5.0
 
 
@@ -146,9 +149,8 @@ def _one_child(
     with contextlib.suppress(OSError):  # it may have died already: what it did is read below
         child.stdin.write(job.encode())
         child.stdin.close()
-    started = time.monotonic()
-    build_by = started + job.settings.timeout_s + BUILD_SLACK_S
-    deadline = started + budget_s(job.settings, len(job.checks))
+    build_by = time.monotonic() + START_S
+    deadline = build_by + budget_s(job.settings, len(job.checks))
     built, finished, current, killed = False, False, None, ""
     buffer = b""
     with os.fdopen(read_fd, "rb", buffering=0) as channel:
@@ -173,6 +175,9 @@ def _one_child(
                     redactor.add(value)
                     if CANARY.fullmatch(value):
                         run.canaries.append(value)
+                elif kind == "ready":
+                    build_by = time.monotonic() + job.settings.timeout_s + BUILD_SLACK_S
+                    deadline = time.monotonic() + budget_s(job.settings, len(job.checks))
                 elif kind == "built":
                     built = True
                 elif kind == "started":
