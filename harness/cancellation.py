@@ -112,28 +112,11 @@ async def cancel_after_first_chunk(
     deadline_s: float,
     call_limit_s: float,
 ) -> Cancelled:
-    """Run the scenario, noting who starts each thread meanwhile.
+    """Run the scenario (see the module's docstring); call it in ``thread_starts_recorded()``.
 
     ``generators`` is where the call counter records the model generators it
     sees created; those from index ``first_generator`` on are this scenario's.
     """
-    with thread_starts_recorded():
-        return await _scenario(
-            llm, recorder, config, prompt, generators, first_generator, deadline_s, call_limit_s
-        )
-
-
-async def _scenario(
-    llm: BaseLLM,
-    recorder: TraceRecorder,
-    config: RunnableConfig,
-    prompt: str,
-    generators: list[weakref.ref[Any]],
-    first_generator: int,
-    deadline_s: float,
-    call_limit_s: float,
-) -> Cancelled:
-    """The scenario itself (see the module's docstring)."""
     before, threads_before = asyncio.all_tasks(), set(threading.enumerate())
     loop_thread = threading.current_thread()
     first, cancel_sent = asyncio.Event(), asyncio.Event()

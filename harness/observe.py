@@ -24,7 +24,7 @@ from langchain_core.runnables import RunnableConfig
 from pydantic import SecretStr
 
 from harness.canary import make_canaries, static_surfaces
-from harness.cancellation import GRACE_S, cancel_after_first_chunk
+from harness.cancellation import GRACE_S, cancel_after_first_chunk, thread_starts_recorded
 from harness.introspect import Facts, is_secretstr, read_facts
 from harness.loop_monitor import blame_scope, watch
 from harness.recorders import (
@@ -172,15 +172,13 @@ class Observations:
         Construction is bounded like a call: a constructor that waits for a dead
         server is a target error after the time limit, not a hang.
         """
-        returned = run_bounded(self.target.build, self.settings.timeout_s)
-        if isinstance(returned.error, CallTimeout):
+        try:
+            llm = self.read("building the model", self.target.build)
+        except CallTimeout:
             raise TargetError(
                 f"{self.target.label}: the model did not finish building within "
                 f"{self.settings.timeout_s:g} s"
-            )
-        if returned.error is not None:
-            raise returned.error
-        llm = cast("BaseLLM", returned.value)
+            ) from None
         facts = self.__dict__["facts"] = read_facts(llm)
         self.redact.add_model_secrets(llm, facts.credential_fields)
         return llm
@@ -469,10 +467,11 @@ class Observations:
         call_limit = self.timeout_s
         deadline = min(call_limit, CANCEL_DEADLINE_S)
 
-        def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
-            return cancel_after_first_chunk(
-                llm, recorder, cfg, PROMPT, generators, len(generators), deadline, call_limit
-            )
+        async def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
+            with thread_starts_recorded():  # who starts each thread, while the scenario runs
+                return await cancel_after_first_chunk(
+                    llm, recorder, cfg, PROMPT, generators, len(generators), deadline, call_limit
+                )
 
         budget = 2 * call_limit + deadline + GRACE_S  # first chunk, end, grace, next call
         return self.record_async("astream cancelled", run, timeout_s=budget)
@@ -497,25 +496,9 @@ class Observations:
         overrides = self._credential_overrides(canaries)
         built, printed, logs = self._captured(lambda: self.target.build_with(self.llm, overrides))
         construction = {"construction output": printed, "construction log records": logs}
-        if isinstance(built.error, CallTimeout):
-            built.error = TargetError(f"{self.target.label}: building it with canaries hung")
-        try:
-            if built.error is not None:
-                raise built.error
-            llm = cast("BaseLLM", built.value)
-        except TargetError as exc:
-            cause = exc.__cause__ or exc.__context__
-            surfaces = {"constructor error": f"{exc} {one_line(cause) if cause else ''}"}
-            surfaces |= construction
-            unvalidated = self.target.construct_unvalidated(
-                self.llm, self._credential_overrides(canaries, typed=True)
-            )
-            if unvalidated is not None:  # the static surfaces can still be read
-                surfaces |= {
-                    f"{name} (built without validation)": text
-                    for name, text in static_surfaces(unvalidated).items()
-                }
-            return CanaryRun(canaries, surfaces, None, refused=str(exc))
+        if built.error is not None:
+            return self._refused(canaries, built.error, construction)
+        llm = cast("BaseLLM", built.value)
         surfaces = static_surfaces(llm) | construction
         mark = AMBIENT.mark()
         call = self.record_async("astream_events (canary)", _traced_stream_events, llm)
@@ -530,6 +513,27 @@ class Observations:
             "exception": call.error_text,
         }
         return CanaryRun(canaries, surfaces, call)
+
+    def _refused(
+        self, canaries: dict[str, str], error: BaseException, construction: dict[str, str]
+    ) -> CanaryRun:
+        """No instance with the canaries: what can still be read without one."""
+        if isinstance(error, CallTimeout):
+            reason = f"{self.target.label}: building it with canaries hung"
+        else:
+            reason = str(error) if isinstance(error, TargetError) else one_line(error)
+        cause = error.__cause__ or error.__context__
+        surfaces = {"constructor error": f"{reason} {one_line(cause) if cause else ''}"}
+        surfaces |= construction
+        unvalidated = self.target.construct_unvalidated(
+            self.llm, self._credential_overrides(canaries, typed=True)
+        )
+        if unvalidated is not None:  # the static surfaces can still be read
+            surfaces |= {
+                f"{name} (built without validation)": text
+                for name, text in static_surfaces(unvalidated).items()
+            }
+        return CanaryRun(canaries, surfaces, None, refused=reason)
 
     def _captured(self, build: Callable[[], Any]) -> tuple[Returned, str, str]:
         """Run ``build`` bounded, with what it prints and logs captured (not shown)."""
