@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from harness.outcomes import Verdict
 
@@ -31,6 +31,10 @@ AREAS = (
 )
 
 CheckFunction = Callable[["Observations"], Verdict]
+Need = Literal["class", "instance", "calls"]
+"""What a check needs to judge a model: the class alone (its ``Facts``, and plain
+properties read off an instance made without validation), a built instance but
+no model call, or model calls."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class Check:
     Only speed and the attribution of model calls depend on it: a check still
     reads whatever it needs.
     """
+    needs: Need = "calls"
+    """What it needs (``Need``); ``llm-compliance scan`` runs the checks that need no call."""
 
     @property
     def area(self) -> str:
@@ -88,14 +94,20 @@ _CATALOG: dict[str, Check] = {}
 
 
 def check(
-    check_id: str, *, rule: str, source: str, fix: str, uses: tuple[str, ...] = ()
+    check_id: str,
+    *,
+    rule: str,
+    source: str,
+    fix: str,
+    uses: tuple[str, ...] = (),
+    needs: Need = "calls",
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register ``function`` as the check ``check_id``."""
 
     def register(function: CheckFunction) -> CheckFunction:
         if check_id in _CATALOG:
             raise ValueError(f"check id registered twice: {check_id}")
-        _CATALOG[check_id] = Check(check_id, rule, source, fix.strip(), function, uses)
+        _CATALOG[check_id] = Check(check_id, rule, source, fix.strip(), function, uses, needs)
         return function
 
     return register
