@@ -57,11 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--report-json", metavar="PATH")
     check.add_argument("--report-md", metavar="PATH")
+    check.add_argument("--report-html", metavar="PATH")
     check.add_argument("--junitxml", metavar="PATH")
     check.add_argument(
         "--color", choices=["auto", "always", "never"], default="auto", help="default: auto"
     )
 
+    from harness.scan_cli import add_arguments
+
+    add_arguments(
+        commands.add_parser(
+            "scan",
+            help="check every LLM and chat class of a package, without a call",
+            description="Import every module of each package, find the BaseLLM and "
+            "BaseChatModel subclasses defined there, and run the checks that need no model "
+            "call on each.",
+        )
+    )
     commands.add_parser("list", help="print the catalog of checks")
     explain = commands.add_parser("explain", help="explain one check and how to fix it")
     explain.add_argument("id")
@@ -78,6 +90,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return list_checks(out)
         if args.command == "explain":
             return explain(args.id, out)
+        if args.command == "scan":
+            from harness.scan_cli import run as scan
+
+            return scan(args, out)
         return check(args, out)
     except UsageProblem as exc:
         print(f"llm-compliance: error: {exc}", file=sys.stderr)
@@ -178,6 +194,7 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
     paths = {
         "json": _writable(args.report_json, "--report-json"),
         "md": _writable(args.report_md, "--report-md"),
+        "html": _writable(args.report_html, "--report-html"),
         "junit": _writable(args.junitxml, "--junitxml"),
     }
     colour = args.color == "always" or (
@@ -241,6 +258,7 @@ def _write(report: Report, paths: dict[str, Path | None]) -> None:
     import json
 
     from harness.report import to_json, to_junit, to_markdown
+    from harness.terminal import tally
 
     if paths["json"]:
         paths["json"].write_text(json.dumps(to_json(report), indent=2) + "\n", encoding="utf-8")
@@ -248,6 +266,11 @@ def _write(report: Report, paths: dict[str, Path | None]) -> None:
         paths["md"].write_text(to_markdown(report), encoding="utf-8")
     if paths["junit"]:
         paths["junit"].write_text(to_junit(report), encoding="utf-8")
+    if html_path := paths.get("html"):
+        from harness.report_html import to_html
+
+        notes = [f"{t.target}: {tally(t.records)}" for t in report.targets]
+        html_path.write_text(to_html(report, title="llm-compliance check", notes=notes), "utf-8")
 
 
 def run() -> None:
