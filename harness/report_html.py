@@ -6,7 +6,8 @@ checks grouped by area, each cell coloured by its outcome. Counts per check
 and name, and each cell opens its message and location. No external asset,
 no network: the styles, the script and the data are in the page. The
 initial filter can be given in the URL fragment, as the filters write it:
-``report.html#outcome=failed,error&area=secrets&q=openai``.
+``report.html#outcome=failed,error&area=secrets&q=openai``; ``&open`` also
+opens the first failure shown.
 """
 
 from __future__ import annotations
@@ -356,7 +357,7 @@ th.count-head {{ font-size: 11px; color: var(--muted); vertical-align: bottom;
       if (params[name] === undefined) {{ return; }}
       var wanted = params[name].split(",");
       form.querySelectorAll("input[name=" + name + "]").forEach(function (box) {{
-        box.checked = wanted.indexOf(box.value) >= 0;
+        box.checked = box.defaultChecked = wanted.indexOf(box.value) >= 0;
       }});
     }});
     if (params.q !== undefined) {{ document.getElementById("q").value = params.q; }}
@@ -398,8 +399,11 @@ th.count-head {{ font-size: 11px; color: var(--muted); vertical-align: bottom;
   var wantOpen = /(^#|&)open(=|&|$)/.test(location.hash);
   fromHash();
   apply();
-  var first = wantOpen &&
-    document.querySelector("#grid tbody tr:not([hidden]) td.cell[data-i]:not(.dim)");
+  var shownCells = "#grid tbody tr:not([hidden]) td.cell[data-i]:not(.dim):not(.hidden-col)";
+  var first = wantOpen && (
+    document.querySelector(shownCells.replace("td.cell", "td.cell.o-failed")) ||
+    document.querySelector(shownCells.replace("td.cell", "td.cell.o-error")) ||
+    document.querySelector(shownCells));
   if (first) {{ open(first); }}
 }})();
 </script>
