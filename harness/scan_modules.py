@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.machinery
 import importlib.util
 import io
 import os
@@ -60,22 +61,41 @@ def quiet_imports() -> Iterator[io.StringIO]:
 def module_names(spec: str) -> list[str]:
     """``spec`` and, for a package, every module under it (``__main__`` aside), sorted.
 
-    Only the parent packages of ``spec`` are imported (to find it); the
-    modules themselves are found on the file system.
+    Nothing is imported: the modules are found on the file system (only a
+    package that an import hook provides, as some editable installs do, has
+    its parent packages imported to find it).
     """
     if not MODULE_NAME.match(spec):
         raise ScanError(f"{spec!r} is not a module or package name (such as my_package.llms)")
-    try:
-        with quiet_imports():
-            found = importlib.util.find_spec(spec)
-    except Exception as exc:
-        raise ScanError(f"cannot find {spec!r}: {one_line(exc)}") from None
+    found = _on_disk(spec)
+    if found is None:  # an import hook's (an editable install's): ask the import system
+        try:
+            with quiet_imports():
+                found = importlib.util.find_spec(spec)
+        except (Exception, SystemExit) as exc:
+            raise ScanError(f"cannot find {spec!r}: {one_line(exc)}") from None
     if found is None:
         raise ScanError(f"no module or package named {spec!r}")
     names = [spec]
     if found.submodule_search_locations is not None:
         names += _walk(list(found.submodule_search_locations), spec, set(), 0)
     return names
+
+
+def _on_disk(spec: str) -> importlib.machinery.ModuleSpec | None:
+    """Where ``spec`` lives on ``sys.path``, found without importing its parent packages."""
+    found = None
+    for part in spec.split("."):
+        where = None if found is None else found.submodule_search_locations
+        if found is not None and where is None:
+            return None  # a module, not a package: it has no submodules
+        try:
+            found = importlib.machinery.PathFinder.find_spec(part, where and list(where))
+        except (ImportError, ValueError, OSError):
+            return None
+        if found is None:
+            return None
+    return found
 
 
 def _walk(paths: list[str], package: str, seen: set[str], depth: int) -> list[str]:

@@ -8,7 +8,6 @@ from harness import __version__
 from harness.outcomes import CheckRecord, Outcome
 from harness.registry import catalog
 from harness.scan import ScanResult, outcome_counts
-from harness.scan_classes import ClassResult
 from harness.terminal import mark
 
 BAD = (Outcome.FAILED, Outcome.ERROR)
@@ -154,8 +153,3 @@ def to_markdown(result: ScanResult) -> str:
 def _failure_line(record: CheckRecord) -> str:
     where = f" ({record.file}:{record.line})" if record.file else ""
     return f"- `{record.id}` ({record.outcome.value}): {record.headline}{where}"
-
-
-def class_lines(cls: ClassResult) -> list[str]:
-    """One class's records, one per line (for the pytest summary)."""
-    return [f"{mark(r.outcome, False)} {cls.label}::{r.id}  {r.headline}" for r in cls.records]

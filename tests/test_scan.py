@@ -132,6 +132,8 @@ def test_module_names_come_from_the_file_system_without_importing():
     assert "tests.scan_hostile.hangs" in names
     assert "tests.scan_hostile.crashes" in names
     assert "tests.scan_hostile.hangs" not in sys.modules
+    assert module_names("tests.scan_hostile.survivor") == ["tests.scan_hostile.survivor"]
+    assert "tests.scan_hostile" not in sys.modules  # not even the parent package
     with pytest.raises(ScanError, match=r"no module or package named 'tests\.nope'"):
         module_names("tests.nope")
     with pytest.raises(ScanError, match="is not a module or package name"):
