@@ -1,7 +1,9 @@
 """Cost and speed of a compliance run, measured side by side in one run.
 
 Usage: ``python -m bench [--repeats N] [--output BENCHMARKS.md]`` from the
-repository root. Prints a Markdown report and writes it to ``--output``.
+repository root. Prints a Markdown report and writes it to ``--output``;
+``--only-scan`` measures and prints the scan of ``langchain_community.llms``
+(classes per second) alone.
 """
 
 from __future__ import annotations
@@ -207,6 +209,73 @@ def anchor(empty: Path, floor_s: float) -> dict[str, Any]:
     }
 
 
+SCAN_TARGET = "langchain_community.llms"
+SCAN_GOAL_S = 180.0
+"""The issue's goal: all of ``langchain_community.llms`` on 2 cores within 3 minutes."""
+
+
+def scan_rate(empty: Path, target: str = SCAN_TARGET, workers: int = 2) -> dict[str, Any]:
+    """``llm-compliance scan TARGET`` in ``workers`` processes: classes per second, wall time.
+
+    The wall time is the whole command's (interpreter, workers' start-up,
+    imports, checks, report). Nothing is measured when ``target`` is not installed.
+    """
+    import importlib.util
+
+    try:
+        installed = importlib.util.find_spec(target) is not None
+    except ImportError:
+        installed = False
+    if not installed:
+        return {"target": target, "workers": workers, "installed": False}
+    report_path = empty / "scan.json"
+    command = [PYTHON, "-m", "harness.cli", "scan", target, "--workers", str(workers)]
+    started = time.perf_counter()
+    result = subprocess.run(
+        [*command, "--report-json", str(report_path)],
+        cwd=empty,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"{command} exited {result.returncode}:\n{result.stderr[-2000:]}")
+    import json
+
+    classes = len(json.loads(report_path.read_text())["targets"])
+    report_path.unlink()
+    return {
+        "target": target,
+        "workers": workers,
+        "installed": True,
+        "classes": classes,
+        "wall_s": elapsed,
+        "rate": classes / elapsed,
+    }
+
+
+def scan_rows(scans: Sequence[dict[str, Any]]) -> list[str]:
+    """The report's rows for the scan measures."""
+    rows = []
+    for number, measured in zip(("6.", "6b."), scans, strict=False):
+        label = (
+            f"{number} scan: `{measured['target']}`, {measured['workers']} worker"
+            f"{'s' if measured['workers'] != 1 else ''}, classes per second"
+        )
+        if not measured["installed"]:
+            rows.append(f"| {label} | not installed | <= {SCAN_GOAL_S:g} s | n/a |")
+            continue
+        met = "yes" if measured["wall_s"] <= SCAN_GOAL_S else "**no**"
+        value = (
+            f"{measured['rate']:.1f} ({measured['classes']} classes in {measured['wall_s']:.1f} s)"
+        )
+        rows.append(f"| {label} | {value} | <= {SCAN_GOAL_S:g} s | {met} |")
+    return rows
+
+
 def machine() -> str:
     """One line about where this ran."""
     return (
@@ -270,6 +339,7 @@ def report(results: dict[str, Any], repeats: int) -> str:
             "-",
             None,
         ),
+        *scan_rows(results.get("scan", [])),
         row("plugin import", f"{i['import_ms']:.1f} ms", "cheap", None),
         row(
             "pytest session checking no LLM, with / without the plugin",
@@ -300,8 +370,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7, help="runs per timed command (median)")
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--scale-latency", type=float, default=0.2, help="seconds per call, item 4")
+    parser.add_argument(
+        "--only-scan",
+        action="store_true",
+        help="measure only the scan (item 6); print, write nothing",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    if args.only_scan:
+        with tempfile.TemporaryDirectory() as folder:
+            rows = scan_rows([scan_rate(Path(folder), workers=w) for w in (2, 1)])
+        print("\n".join(["| measure | value | goal | met |", "|---|---|---|---|", *rows]))
+        return 0
     with tempfile.TemporaryDirectory() as folder:
         empty = Path(folder)
         results: dict[str, Any] = {"overhead": overhead(args.repeats, empty)}
@@ -311,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["scale"] = scale(empty, args.scale_latency)
         results["scale_serial_calls"] = scale(empty, args.scale_latency, parallel=1)
         results["anchor"] = anchor(empty, results["overhead"]["floor_s"])
+        results["scan"] = [scan_rate(empty, workers=workers) for workers in (2, 1)]
     text = report(results, args.repeats)
     print(text)
     Path(args.output).write_text(text, encoding="utf-8")

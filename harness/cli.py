@@ -66,11 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--report-json", metavar="PATH")
     check.add_argument("--report-md", metavar="PATH")
+    check.add_argument("--report-html", metavar="PATH")
     check.add_argument("--junitxml", metavar="PATH")
     check.add_argument(
         "--color", choices=["auto", "always", "never"], default="auto", help="default: auto"
     )
 
+    from harness.scan_cli import add_arguments
+
+    add_arguments(
+        commands.add_parser(
+            "scan",
+            help="check every LLM and chat class of a package, without a call",
+            description="Import every module of each package, find the BaseLLM and "
+            "BaseChatModel subclasses defined there, and run the checks that need no model "
+            "call on each.",
+        )
+    )
     commands.add_parser("list", help="print the catalog of checks")
     explain = commands.add_parser("explain", help="explain one check and how to fix it")
     explain.add_argument("id")
@@ -87,6 +99,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return list_checks(out)
         if args.command == "explain":
             return explain(args.id, out)
+        if args.command == "scan":
+            from harness.scan_cli import run as scan
+
+            return scan(args, out)
         return check(args, out)
     except UsageProblem as exc:
         print(f"llm-compliance: error: {exc}", file=sys.stderr)
@@ -159,6 +175,7 @@ def _report_paths(args: argparse.Namespace) -> dict[str, Path | None]:
     given = {
         "--report-json": args.report_json,
         "--report-md": args.report_md,
+        "--report-html": args.report_html,
         "--junitxml": args.junitxml,
     }
     seen: dict[Path, str] = {}
@@ -172,6 +189,7 @@ def _report_paths(args: argparse.Namespace) -> dict[str, Path | None]:
     return {
         "json": _writable(args.report_json, "--report-json"),
         "md": _writable(args.report_md, "--report-md"),
+        "html": _writable(args.report_html, "--report-html"),
         "junit": _writable(args.junitxml, "--junitxml"),
     }
 
@@ -338,6 +356,7 @@ def _write(report: Report, paths: dict[str, Path | None]) -> None:
     render = {
         "json": lambda: json.dumps(to_json(report), indent=2) + "\n",
         "md": lambda: to_markdown(report),
+        "html": lambda: _html(report),
         "junit": lambda: to_junit(report),
     }
     for kind, path in paths.items():
@@ -350,6 +369,14 @@ def _write(report: Report, paths: dict[str, Path | None]) -> None:
         except OSError as exc:
             temporary.unlink(missing_ok=True)
             raise UsageProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _html(report: Report) -> str:
+    from harness.report_html import to_html
+    from harness.terminal import tally
+
+    notes = [f"{t.target}: {tally(t.records)}" for t in report.targets]
+    return to_html(report, title="llm-compliance check", notes=notes)
 
 
 def _silence(out: TextIO) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from harness.sources import class_source
+
 MODEL_METHODS = ("_call", "_acall", "_stream", "_astream", "_generate", "_agenerate")
 """The methods that talk to the model: a class derived from ``LLM`` defines ``_call``, one
 derived from ``BaseLLM`` directly defines ``_generate`` (and both may stream)."""
@@ -33,6 +35,27 @@ TOKENIZER_VOCABULARY = frozenset(
     f"{kind}_token" for kind in ("eos", "bos", "pad", "stop", "unk", "sep", "cls", "mask")
 )
 URL_PATTERNS = ("*url*", "*uri*", "*endpoint*", "*api_base*", "host", "*_host")
+LOOKUP_WORDS = frozenset(
+    (
+        "prompt", "cache", "input", "output", "response", "text", "content", "message",
+        "result", "metadata", "completion", "context", "document", "query", "field",
+        "column", "sort", "partition", "stop", "sequence", "json", "dict",
+    )
+)  # fmt: skip
+"""Words of a ``*_key`` name that make it a key into data (``prompt_key``,
+``prompt_cache_key``: the dict key a prompt is sent under), not a credential."""
+ACCESS_WORDS = frozenset(("api", "secret", "access", "auth", "private", "session", "token"))
+"""Words that keep a ``*_key`` with a data word a credential (``prompt_api_key``)."""
+SECRET_WORDS = ("secret", "key", "token", "passw", "credential", "auth", "apikey")
+"""Words that make a name a credential's, whatever else it says."""
+IDENTIFIER_DOC = re.compile(r"^\W*(the\s+)?(id|identifier|tag|slug|name)\b", re.IGNORECASE)
+"""A field documented as what identifies something ("The id or tag of the pipeline")."""
+SECRET_DOC = re.compile(r"secret|passw|token|credential|api[ _-]?key|private", re.IGNORECASE)
+OBJECT_DOC = re.compile(r"\b[a-z_]\w*(\.[a-z_]\w*)+\.[A-Z]\w+\b|\b(object|instance) of\b")
+"""A field documented as holding an object: a dotted class name, "an instance of"."""
+NOT_SECRET_PATTERNS = (*URL_PATTERNS, "*domain*", "*region*", "id", "*_id", "*_ids", "*user*")
+"""Names that ``lc_secrets`` may list but that hold no secret: addresses, app and
+instance ids, user names (a name with a word of ``SECRET_WORDS`` is still one)."""
 
 
 @functools.cache
@@ -81,6 +104,24 @@ def type_name(annotation: Any) -> str:
         return annotation.__qualname__
     text = repr(annotation)
     return re.sub(r"\b(typing|pydantic\.types|collections\.abc)\.", "", text)
+
+
+def is_credential_name(name: str) -> bool:
+    """True for a name of ``CREDENTIAL_PATTERNS`` that is not tokenizer vocabulary or a data key."""
+    if name in TOKENIZER_VOCABULARY or not any(
+        fnmatch.fnmatchcase(name, pattern) for pattern in CREDENTIAL_PATTERNS
+    ):
+        return False
+    *words, last = name.split("_")
+    return not (last == "key" and LOOKUP_WORDS & set(words) and not ACCESS_WORDS & set(words))
+
+
+def _names_no_secret(name: str) -> bool:
+    """True for an address or id name (see ``NOT_SECRET_PATTERNS``) without a secret's word."""
+    lowered = name.lower()
+    return any(fnmatch.fnmatchcase(lowered, p) for p in NOT_SECRET_PATTERNS) and not any(
+        word in lowered for word in SECRET_WORDS
+    )
 
 
 def _holds_text(annotation: Any) -> bool:
@@ -175,15 +216,33 @@ class Facts:
 
     @cached_property
     def credential_fields(self) -> tuple[str, ...]:
-        """Init fields that carry a credential (CHECKLIST.md, secrets.secretstr)."""
+        """Init fields that carry a credential (CHECKLIST.md, secrets.secretstr).
+
+        Only fields that can hold text count. An ``lc_secrets`` entry named as
+        an address or an id (``url``, ``spark_app_id``) holds no secret; a
+        ``*_key`` named as a key into data (``prompt_key``) is no credential.
+        """
         found = []
         for name, info in self.fields.items():
-            by_name = name not in TOKENIZER_VOCABULARY and any(
-                fnmatch.fnmatchcase(name, pattern) for pattern in CREDENTIAL_PATTERNS
-            )
-            if name in self.lc_secrets or (by_name and _holds_text(info.annotation)):
+            if not _holds_text(info.annotation):
+                continue  # a number, flag or list of configs is no SecretStr field
+            listed = name in self.lc_secrets and not _names_no_secret(name)
+            named = is_credential_name(name) and not self._documented_as_no_secret(name, info)
+            if listed or named:
                 found.append(name)
         return tuple(found)
+
+    def _documented_as_no_secret(self, name: str, info: Any) -> bool:
+        """True when a field's own docs say it holds an id, or an object rather than text.
+
+        ``pipeline_key: str`` documented "The id or tag of the target
+        pipeline"; ``credentials: Any`` documented as a
+        ``google.auth.credentials.Credentials``.
+        """
+        doc = (info.description or "") + " " + self.attribute_docstrings.get(name, "")
+        if IDENTIFIER_DOC.search(doc) and not SECRET_DOC.search(doc):
+            return True
+        return info.annotation is Any and bool(OBJECT_DOC.search(doc))
 
     @cached_property
     def url_fields(self) -> tuple[str, ...]:
@@ -206,11 +265,10 @@ class Facts:
         """Docstrings written under field annotations, across the model's own classes."""
         docs: dict[str, str] = {}
         for klass in reversed(own_classes(self.cls)):
-            try:
-                source = textwrap.dedent(inspect.getsource(klass))
-            except (OSError, TypeError):
+            block = class_source(klass)
+            if block is None:
                 continue
-            body = _parse(source).body[0]
+            body = _parse(textwrap.dedent("".join(block[0]))).body[0]
             if not isinstance(body, ast.ClassDef):
                 continue
             for node, after in zip(body.body, body.body[1:], strict=False):
@@ -227,11 +285,7 @@ class Facts:
     @cached_property
     def has_source(self) -> bool:
         """True when the class's source can be read (needed for field docs)."""
-        try:
-            inspect.getsource(self.cls)
-        except (OSError, TypeError):
-            return False
-        return True
+        return class_source(self.cls) is not None
 
     def defines(self, method: str) -> bool:
         """True when the model's own code defines ``method``."""
@@ -267,6 +321,9 @@ class Facts:
             owner = defining_class(self.cls, method)
             obj = inspect.unwrap(_plain_function(vars(owner)[method]))
         try:
+            if obj is self.cls:
+                block = class_source(obj)
+                return (inspect.getsourcefile(obj) or "?", block[1]) if block else None
             return inspect.getsourcefile(obj) or "?", inspect.getsourcelines(obj)[1]
         except (OSError, TypeError):
             return None
@@ -307,10 +364,41 @@ def _plain_function(member: Any) -> Any:
     return getattr(member, "__func__", member)
 
 
-def read_facts(llm: Any) -> Facts:
-    """Read the facts of a built model."""
+def _secret_names(instance: Any) -> tuple[str, ...]:
+    """The field names an instance lists in ``lc_secrets`` (none if reading it fails)."""
     try:
-        secrets = dict(llm.lc_secrets)
+        secrets = dict(instance.lc_secrets)
     except Exception:
         secrets = {}
-    return Facts(type(llm), tuple(str(name) for name in secrets))
+    return tuple(str(name) for name in secrets)
+
+
+def read_facts(llm: Any) -> Facts:
+    """Read the facts of a built model."""
+    return Facts(type(llm), _secret_names(llm))
+
+
+def unvalidated(cls: type) -> Any:
+    """An instance of ``cls`` made without running any validator, or None.
+
+    ``model_construct()`` sets the defaults and runs no validator, so it builds
+    no client and opens no connection. A class whose defaults cannot be made
+    (a default factory that raises) gets a bare ``cls.__new__(cls)``, on which
+    properties that return a constant (``_llm_type``, ``lc_secrets``) still read.
+    """
+    construct = getattr(cls, "model_construct", None)
+    if construct is not None:
+        try:
+            return construct()
+        except Exception:
+            pass
+    try:
+        return object.__new__(cls)
+    except Exception:
+        return None
+
+
+def class_facts(cls: type) -> Facts:
+    """The facts of a class without building it: ``lc_secrets`` of an unvalidated instance."""
+    probe = unvalidated(cls)
+    return Facts(cls, _secret_names(probe) if probe is not None else ())

@@ -84,6 +84,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="independent observations run at once (default 4; 1: in sequence)",
     )
+    scan = parser.getgroup("llm-compliance scan", "scan packages: the checks that need no call")
+    scan.addoption(
+        "--llm-scan",
+        action="append",
+        default=[],
+        metavar="PACKAGE",
+        help="check every LLM and chat class of PACKAGE, one item per class and check",
+    )
+    parser.addini(
+        "llm_compliance_scan", type="linelist", default=[], help="packages to scan, one per line"
+    )
     parser.addini(
         "llm_compliance_targets",
         type="linelist",
@@ -125,6 +136,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """Resolve the configured targets now, so bad input is a usage error."""
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(ComplianceReporter(), "llm-compliance-reporter")
+    if config.option.llm_scan or config.getini("llm_compliance_scan"):
+        from harness.scan_pytest import ScanPlugin
+
+        config.pluginmanager.register(ScanPlugin(config), "llm-compliance-scan")
     specs = _target_specs(config)
     if not specs:
         return

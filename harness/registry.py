@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from harness.outcomes import Verdict
 
@@ -34,6 +34,10 @@ AREAS = (
 )
 
 CheckFunction = Callable[["Observations"], Verdict]
+Need = Literal["class", "instance", "calls"]
+"""What a check needs to judge a model: the class alone (its ``Facts``, and plain
+properties read off an instance made without validation), a built instance but
+no model call, or model calls."""
 
 
 class _Described:
@@ -93,6 +97,8 @@ class Check(_Described):
     Only speed and the attribution of model calls depend on it: a check still
     reads whatever it needs.
     """
+    needs: Need = "calls"
+    """What it needs (``Need``); ``llm-compliance scan`` runs the checks that need no call."""
 
 
 SECTIONS = {
@@ -110,14 +116,20 @@ _CATALOG: dict[str, Check] = {}
 
 
 def check(
-    check_id: str, *, rule: str, source: str, fix: str, uses: tuple[str, ...] = ()
+    check_id: str,
+    *,
+    rule: str,
+    source: str,
+    fix: str,
+    uses: tuple[str, ...] = (),
+    needs: Need = "calls",
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register ``function`` as the check ``check_id``."""
 
     def register(function: CheckFunction) -> CheckFunction:
         if check_id in _CATALOG:
             raise ValueError(f"check id registered twice: {check_id}")
-        _CATALOG[check_id] = Check(check_id, rule, source, fix.strip(), function, uses)
+        _CATALOG[check_id] = Check(check_id, rule, source, fix.strip(), function, uses, needs)
         return function
 
     return register

@@ -7,6 +7,7 @@ published classes"); the numbers in the section titles are the issue's.
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
 
@@ -196,7 +197,10 @@ def test_a_removed_call_api_in_the_example_is_named():
 def test_a_stream_returning_a_generator_is_told_so_not_about_kwargs():
     record = run(models.StreamReturnsGenerator, PARAMS, ["interface.signatures"])
     message = record["interface.signatures"].message
-    assert "returns an iterator, not a generator function" in message
+    assert "a plain function that returns an iterator (`return iter([GenerationChunk(" in message
+    lines, start = inspect.getsourcelines(models.StreamReturnsGenerator._stream)
+    line = start + next(i for i, text in enumerate(lines) if "return iter(" in text)
+    assert f"` at line {line}), not a generator function" in message  # what it returns, where
     assert "passes stop, run_manager" not in message
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.__main__ import cost, report
+import pytest
+
+from bench.__main__ import cost, report, scan_rate, scan_rows
 
 
 def test_cost_counts_each_observation_and_stays_within_the_goal():
@@ -32,7 +34,12 @@ def test_report_marks_goals_met_and_missed():
         },
         "anchor": {"wall_s": 2.0, "ratio": 3.5, "model_calls": 19, "outcome": "17 passed"},
         "imports": {"import_ms": 2.0, "session_with_s": 1.2, "session_without_s": 1.2},
-    }
+        "scan": [
+            {"target": "pkg", "workers": 2, "installed": True, "classes": 100, "wall_s": 200.0,
+             "rate": 0.5},
+            {"target": "pkg", "workers": 1, "installed": False},
+        ],
+    }  # fmt: skip
     text = report(results, 3)
     overhead = (
         "| 1. overhead: full checklist on EchoLLM / import floor (isolated, the default) "
@@ -44,3 +51,14 @@ def test_report_marks_goals_met_and_missed():
         in text
     )
     assert "| 2. cost: model calls, full catalog | 24 | <= 25 | yes |" in text
+    scan = "| 6. scan: `pkg`, 2 workers, classes per second | 0.5 (100 classes in 200.0 s) |"
+    assert f"{scan} <= 180 s | **no** |" in text
+    assert "| 6b. scan: `pkg`, 1 worker, classes per second | not installed |" in text
+
+
+def test_scan_rate_counts_the_classes_of_a_real_scan(tmp_path):
+    measured = scan_rate(tmp_path, "tests.scan_fixture.compliant", workers=1)
+    assert measured["classes"] == 2
+    assert measured["rate"] == pytest.approx(2 / measured["wall_s"])
+    assert scan_rows([measured])[0].endswith("| <= 180 s | yes |")
+    assert scan_rate(tmp_path, "no_such_package_here")["installed"] is False

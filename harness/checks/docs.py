@@ -51,6 +51,7 @@ def _class_doc(obs: Observations) -> str:
 
 @check(
     "docs.class_docstring",
+    needs="class",
     rule="the class has a docstring with an example of initialising and calling it",
     source="Documentation",
     fix=CLASS_DOC_FIX,
@@ -100,6 +101,7 @@ def _legacy_calls(doc: str, name: str) -> str:
 
 @check(
     "docs.init_args",
+    needs="class",
     rule="every public init field has a docstring or `Field(description=...)`",
     source="Documentation: docstrings for all init args",
     fix=INIT_ARGS_FIX,
@@ -132,6 +134,7 @@ def init_args(obs: Observations) -> Verdict:
 
 @check(
     "docs.api_link",
+    needs="class",
     rule="a service-backed class links to the service's API documentation in its docstring",
     source="Documentation: link to the model API",
     fix=API_LINK_FIX,

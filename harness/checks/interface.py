@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import re
+import textwrap
 from typing import Any
 
 from harness.checks._text import excerpt
@@ -20,6 +22,7 @@ OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>|0x[0-9a-f]{6,}")
 
 @check(
     "interface.llm_type",
+    needs="class",
     rule="`_llm_type` is a property returning a non-empty `str`",
     source="Implementation: required methods table",
     fix='''
@@ -61,6 +64,7 @@ def llm_type(obs: Observations) -> Verdict:
 
 @check(
     "interface.identifying_params",
+    needs="instance",
     rule=(
         "`_identifying_params` is a property returning JSON-serialisable values; "
         "`str(model)` shows them; identical configurations give identical params"
@@ -205,16 +209,48 @@ def _kind_problem(name: str, function: Any) -> str:
         return ""
     if name.endswith("stream") and not _is_generator(function):
         what = "an async function" if inspect.iscoroutinefunction(function) else "a plain function"
+        returned = _first_return(function)
         return (
-            f"it is {what} that returns an iterator, not {kind}: LangChain runs it when the "
-            "stream starts, not lazily, and a generator returned by a helper escapes the run's "
-            "callbacks and clean-up"
+            f"it is {what} that returns an iterator{returned}, not {kind}: LangChain runs it "
+            "when the stream starts, not lazily, and a generator returned by a helper escapes "
+            "the run's callbacks and clean-up"
         )
     return f"it is not {kind}"
 
 
+def _first_return(function: Any) -> str:
+    """`` (`return helper(...)` at line N)``: what the function returns, read from its source."""
+    try:
+        lines, start = inspect.getsourcelines(function)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return ""
+    body = tree.body[0] if tree.body else None
+    if not isinstance(body, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ""
+    for node in _own_nodes(body):
+        if isinstance(node, ast.Return) and node.value is not None:
+            text = " ".join(ast.unparse(node.value).split())
+            text = text if len(text) <= 60 else text[:57] + "..."
+            return f" (`return {text}` at line {start + node.lineno - 1})"
+    return ""
+
+
+def _own_nodes(function: ast.AST) -> list[ast.AST]:
+    """The nodes of a function's body, not those of functions or classes nested in it."""
+    found: list[ast.AST] = []
+    pending = list(ast.iter_child_nodes(function))
+    while pending:
+        node = pending.pop(0)
+        found.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
 @check(
     "interface.signatures",
+    needs="class",
     rule=(
         "`_call` (or `_generate`) and every overridden `_acall`, `_stream`, `_astream` accept "
         "`prompt`, `stop`, `run_manager`, `**kwargs`, and are of the right kind"
@@ -230,7 +266,7 @@ def signatures(obs: Observations) -> Verdict:
     LangChain passes. Every method that breaks the rule is named.
     """
     cls = obs.facts.cls
-    checked, problems, methods, causes = [], [], [], set()
+    checked, problems, methods, causes, short = [], [], [], set(), []
     for name in KINDS:
         if not defined_by_user(cls, name):
             continue
@@ -243,11 +279,13 @@ def signatures(obs: Observations) -> Verdict:
             problems.append(f"{name}{_signature_text(function)}: {'; '.join(found)}")
             methods.append(name)
             causes |= {"parameters"} if parameter_problems else {"kind"}
+            short.append(f"{name}: {_short(kind_problem, parameter_problems)}")
         checked.append(name)
     if problems:
+        first = "messages" if _is_chat_model(cls) else "prompt"
         raise fail(
-            f"{', '.join(methods)}: wrong kind or signature",
-            expected="(self, prompt, stop=None, run_manager=None, **kwargs), of the kind the "
+            "; ".join(short),
+            expected=f"(self, {first}, stop=None, run_manager=None, **kwargs), of the kind the "
             "guide's tables give (_stream a generator function, _acall async, ...)",
             observed="; ".join(problems),
             cause="LangChain passes stop, run_manager and provider kwargs by name"
@@ -261,6 +299,22 @@ def signatures(obs: Observations) -> Verdict:
             "the class implements a model method",
         )
     return passed(f"signatures of {', '.join(checked)} accept what LangChain passes")
+
+
+def _short(kind_problem: str, parameter_problems: list[str]) -> str:
+    """The headline's words for one method: what is wrong, the kind first."""
+    words = []
+    if "returns an iterator" in kind_problem:
+        words.append("returns an iterator instead of being a generator function")
+    elif kind_problem:
+        words.append(kind_problem.removeprefix("it "))
+    return ", ".join(words + parameter_problems)
+
+
+def _is_chat_model(cls: type) -> bool:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    return issubclass(cls, BaseChatModel)
 
 
 def _signature_text(function: Any) -> str:

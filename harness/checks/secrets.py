@@ -36,6 +36,7 @@ NO_CREDENTIALS = (
 
 @check(
     "secrets.secretstr",
+    needs="class",
     rule="every init field that carries a credential is typed `SecretStr` (optionally `| None`)",
     source='Secret API keys: "use SecretStr"',
     fix=SECRETSTR_FIX,

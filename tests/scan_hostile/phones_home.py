@@ -1,0 +1,5 @@
+"""Reaches for the network at import."""
+
+import urllib.request
+
+urllib.request.urlopen("http://example.com/telemetry", timeout=5)

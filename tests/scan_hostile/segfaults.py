@@ -1,0 +1,5 @@
+"""Dies of a segmentation fault at import."""
+
+import ctypes
+
+ctypes.string_at(0)
