@@ -101,6 +101,7 @@ def chat_answer(request: ChatRequest) -> dict[str, Any]:
     later = request.messages[(last + 1) if last is not None else 0 :]
     text = truncate_at_stop(prompt[: request.n], request.stop)
     calls = plan_calls(
+        prompt,
         text,
         request.tools,
         request.tool_choice,

@@ -93,6 +93,7 @@ def mentioned(text: str, names: Sequence[str]) -> list[str]:
 
 
 def plan_calls(
+    question: str,
     text: str,
     tools: Sequence[Mapping[str, Any]],
     tool_choice: str | None = None,
@@ -102,6 +103,7 @@ def plan_calls(
     """The tool calls to answer with (empty: answer with text).
 
     Args:
+        question: The last human message, searched for tools' names.
         text: The echoed text (the last human message cut to ``n`` characters and
             at the stop sequence), used for string arguments.
         tools: The bound tools, in OpenAI format.
@@ -119,7 +121,7 @@ def plan_calls(
     elif answered and tool_choice not in FORCING_CHOICES:
         chosen = []
     else:
-        chosen = mentioned(text, names)
+        chosen = mentioned(question, names)
         if not chosen and tool_choice in FORCING_CHOICES:
             chosen = names[:1]
     return [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from reference_llm import EchoServiceLLM
+from reference_llm import EchoServiceChatModel, EchoServiceLLM
 from reference_llm.server import CHAT_COMPLETIONS, COMPLETIONS, EchoServer, encode_event
 from tests.conftest import SERVICE_KEY
 
@@ -61,6 +61,19 @@ async def test_completion_reference_reads_split_events(split_server):
     llm = EchoServiceLLM(n=11, base_url=split_server.url, api_key=SERVICE_KEY)
     assert list(llm.stream("hello world", stop=["o w"])) == list("hello w")
     assert [c async for c in llm.astream("hello world")] == list("hello world")
+
+
+async def test_chat_reference_reads_split_events(split_server):
+    model = EchoServiceChatModel(n=11, base_url=split_server.url, api_key=SERVICE_KEY)
+    chunks = list(model.stream("hello world", stop=["o w"]))
+    assert [c.content for c in chunks] == [*"hello w", ""]
+    assert chunks[-1].usage_metadata == {
+        "input_tokens": 11,
+        "output_tokens": 7,
+        "total_tokens": 18,
+    }
+    achunks = [c async for c in model.astream("hello world")]
+    assert "".join(str(c.content) for c in achunks) == "hello world"
 
 
 def test_chat_endpoint_streams_split_events(split_server):

@@ -36,7 +36,7 @@ ADDER = tool(
 
 
 def test_a_mentioned_tool_is_called_with_placeholder_args():
-    (call,) = plan_calls("use get_weather", [WEATHER, ADDER])
+    (call,) = plan_calls("use get_weather", "use get_weather", [WEATHER, ADDER])
     assert (call.index, call.name, call.args) == (0, "get_weather", {"city": "use get_weather"})
     assert call.id.startswith("call_")
     assert len(call.id) > 10
@@ -44,17 +44,19 @@ def test_a_mentioned_tool_is_called_with_placeholder_args():
 
 
 def test_no_mention_no_call():
-    assert plan_calls("what is the weather?", [WEATHER, ADDER]) == []
+    assert plan_calls("what is the weather?", "what is the weather?", [WEATHER, ADDER]) == []
 
 
 def test_two_mentions_give_two_calls_in_mention_order_with_distinct_indexes_and_ids():
-    calls = plan_calls("first add, then get_weather", [WEATHER, ADDER])
+    calls = plan_calls(
+        "first add, then get_weather", "first add, then get_weather", [WEATHER, ADDER]
+    )
     assert [(c.index, c.name) for c in calls] == [(0, "add"), (1, "get_weather")]
     assert calls[0].id != calls[1].id
 
 
 def test_ids_are_unique_across_answers():
-    assert plan_calls("add", [ADDER])[0].id != plan_calls("add", [ADDER])[0].id
+    assert plan_calls("add", "add", [ADDER])[0].id != plan_calls("add", "add", [ADDER])[0].id
 
 
 @pytest.mark.parametrize(
@@ -75,22 +77,33 @@ def test_mentions_are_whole_words(text, expected):
 
 
 def test_tool_choice_none_never_calls():
-    assert plan_calls("add", [ADDER], "none") == []
+    assert plan_calls("add", "add", [ADDER], "none") == []
 
 
 @pytest.mark.parametrize("choice", ["required", "any"])
 def test_a_forcing_choice_calls_the_first_tool_when_none_is_named(choice):
-    assert [c.name for c in plan_calls("hello", [WEATHER, ADDER], choice)] == ["get_weather"]
-    assert [c.name for c in plan_calls("add", [WEATHER, ADDER], choice)] == ["add"]
+    assert [c.name for c in plan_calls("hello", "hello", [WEATHER, ADDER], choice)] == [
+        "get_weather"
+    ]
+    assert [c.name for c in plan_calls("add", "add", [WEATHER, ADDER], choice)] == ["add"]
 
 
 def test_a_named_choice_calls_that_tool_only():
-    assert [c.name for c in plan_calls("get_weather", [WEATHER, ADDER], "add")] == ["add"]
+    assert [c.name for c in plan_calls("get_weather", "get_weather", [WEATHER, ADDER], "add")] == [
+        "add"
+    ]
+
+
+def test_names_are_searched_in_the_whole_question_not_the_echoed_text():
+    (call,) = plan_calls("a long question for add", "a lo", [ADDER, WEATHER])
+    assert call.name == "add"
+    (weather,) = plan_calls("get_weather", "get", [WEATHER])
+    assert weather.args == {"city": "get"}
 
 
 def test_a_tool_result_after_the_question_ends_the_calls_unless_forced():
-    assert plan_calls("add", [ADDER], answered=True) == []
-    assert [c.name for c in plan_calls("add", [ADDER], "required", answered=True)] == ["add"]
+    assert plan_calls("add", "add", [ADDER], answered=True) == []
+    assert [c.name for c in plan_calls("add", "add", [ADDER], "required", answered=True)] == ["add"]
 
 
 @pytest.mark.parametrize(
@@ -108,7 +121,7 @@ def test_bad_tool_choices_are_refused(choice, names, message):
 
 def test_a_tool_without_a_name_is_refused():
     with pytest.raises(ValueError, match="a tool must be"):
-        plan_calls("x", [{"type": "function", "function": {}}])
+        plan_calls("x", "x", [{"type": "function", "function": {}}])
 
 
 @pytest.mark.parametrize(
@@ -147,12 +160,12 @@ def test_placeholders_of_a_recursive_schema_stay_finite():
 
 
 def test_a_tool_without_parameters_gets_empty_args():
-    (call,) = plan_calls("ping", [tool("ping")])
+    (call,) = plan_calls("ping", "ping", [tool("ping")])
     assert call.args == {}
     assert call.arguments == "{}"
 
 
 def test_output_is_counted_in_characters():
-    (call,) = plan_calls("add", [ADDER])
+    (call,) = plan_calls("add", "add", [ADDER])
     assert output_characters("", [call]) == len("add") + len('{"a": 0, "b": 0}')
     assert output_characters("hello", []) == 5
