@@ -22,6 +22,7 @@ from reference_llm.server_chat import MODEL_NAME
 from reference_llm.service_http import (
     EchoServiceError,
     client_options,
+    default_ssl_context,
     event_payload,
     raise_for_status,
     service_errors,
@@ -84,7 +85,7 @@ class EchoServiceLLM(LLM):
     model_name: str = MODEL_NAME
     """The name reported to tracing and cost tools, such as LangSmith."""
 
-    _ssl_context: ssl.SSLContext = PrivateAttr(default_factory=ssl.create_default_context)
+    _ssl_context: ssl.SSLContext = PrivateAttr(default_factory=default_ssl_context)
 
     @property
     def _llm_type(self) -> str:

@@ -29,6 +29,7 @@ from reference_llm.service import BASE_URL_ENV, DEFAULT_BASE_URL
 from reference_llm.service_http import (
     EchoServiceError,
     client_options,
+    default_ssl_context,
     event_payload,
     raise_for_status,
     service_errors,
@@ -107,7 +108,7 @@ class EchoServiceChatModel(BaseChatModel):
     streaming: bool = False
     """Whether ``invoke`` streams internally, so that callbacks see each token."""
 
-    _ssl_context: ssl.SSLContext = PrivateAttr(default_factory=ssl.create_default_context)
+    _ssl_context: ssl.SSLContext = PrivateAttr(default_factory=default_ssl_context)
 
     @property
     def _llm_type(self) -> str:

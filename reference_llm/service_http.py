@@ -7,6 +7,7 @@ comment lines, and end its lines with CRLF.
 
 from __future__ import annotations
 
+import functools
 import json
 import ssl
 from collections.abc import Iterator
@@ -24,6 +25,16 @@ DONE = "[DONE]"
 
 class EchoServiceError(RuntimeError):
     """The echo service could not be reached or refused a request."""
+
+
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client: loading the CA store takes tens of milliseconds.
+
+    Made when the first model is built, never inside an async call (where reading
+    the CA files would block the event loop).
+    """
+    return ssl.create_default_context()
 
 
 def client_options(

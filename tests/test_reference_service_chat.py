@@ -157,3 +157,11 @@ def test_an_unexpected_answer_is_a_clear_error(answer):
 def test_an_unexpected_event_is_a_clear_error(event):
     with pytest.raises(EchoServiceError, match="unexpected event"):
         _chunk(event)
+
+
+def test_every_service_model_shares_one_tls_context(echo_server):
+    from reference_llm import EchoServiceLLM
+
+    first, second = client_for(echo_server), client_for(echo_server)
+    llm = EchoServiceLLM(n=5, base_url=echo_server.url, api_key=SERVICE_KEY)
+    assert first._ssl_context is second._ssl_context is llm._ssl_context
