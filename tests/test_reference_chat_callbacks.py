@@ -139,3 +139,48 @@ async def test_async_paths_never_block_the_loop(make_chat):
         assert (await model.ainvoke("hello")).content == "hello"
         assert "".join([str(c.content) async for c in model.astream("hello")]) == "hello"
         assert (await tools.ainvoke("get_weather")).tool_calls
+
+
+class Kinds(BaseCallbackHandler):
+    """The kinds of callback a run fires, in order (tokens with their text)."""
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
+        self.kinds.append("start")
+
+    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        self.kinds.append(f"token:{token}")
+
+    def on_llm_end(self, response: Any, **kwargs: Any) -> None:
+        self.kinds.append("end")
+
+
+async def test_async_twins_give_the_sync_results_and_callbacks(make_chat):
+    model = make_chat(5)
+    runs = {}
+    for name, call in {
+        "invoke": lambda config: model.invoke("hello", config=config),
+        "stream": lambda config: list(model.stream("hello", config=config)),
+        "batch": lambda config: model.batch(["hello", "howdy"], config=config),
+    }.items():
+        handler = Kinds()
+        runs[name] = (call({"callbacks": [handler]}), handler.kinds)
+    handler = Kinds()
+    ainvoked = await model.ainvoke("hello", config={"callbacks": [handler]})
+    assert (ainvoked.content, ainvoked.usage_metadata) == (
+        runs["invoke"][0].content,
+        runs["invoke"][0].usage_metadata,
+    )
+    assert handler.kinds == runs["invoke"][1] == ["start", "end"]
+    handler = Kinds()
+    achunks = [c async for c in model.astream("hello", config={"callbacks": [handler]})]
+    assert [c.content for c in achunks] == [c.content for c in runs["stream"][0]]
+    assert handler.kinds == runs["stream"][1]
+    assert runs["stream"][1][0] == "start"
+    assert runs["stream"][1][-1] == "end"
+    handler = Kinds()
+    abatched = await model.abatch(["hello", "howdy"], config={"callbacks": [handler]})
+    assert [m.content for m in abatched] == [m.content for m in runs["batch"][0]]
+    assert sorted(handler.kinds) == sorted(runs["batch"][1]) == ["end", "end", "start", "start"]
