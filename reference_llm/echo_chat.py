@@ -67,6 +67,8 @@ class EchoChatModel(BaseChatModel):
                 print(chunk.content, end="|")  # h|e|l|l|o|
             await model.ainvoke("hello")  # native async, the same answer
 
+            from pydantic import BaseModel
+
 
             class GetWeather(BaseModel):
                 '''Get the weather in a city.'''
