@@ -1,4 +1,4 @@
-"""A small echo-n completion service: the API behind ``EchoServiceLLM``.
+"""A small echo-n service: the API behind ``EchoServiceLLM`` and ``EchoServiceChatModel``.
 
 Run it with ``python -m reference_llm.server --port 0`` (the API key comes from
 the ``ECHO_SERVICE_API_KEY`` environment variable) or from Python with
@@ -18,13 +18,17 @@ import time
 from collections.abc import Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
+from reference_llm.server_chat import MODEL_NAME, chat_answer, chat_events, parse_chat_request
 from reference_llm.stop import truncate_at_stop
 
 API_KEY_ENV = "ECHO_SERVICE_API_KEY"
-MODEL_NAME = "echo-n"
 MAX_BODY_BYTES = 1 << 20
+COMPLETIONS = "/v1/completions"
+CHAT_COMPLETIONS = "/v1/chat/completions"
+SseStyle = Literal["simple", "split"]
+SSE_STYLES: tuple[SseStyle, ...] = ("simple", "split")
 
 
 class RequestError(Exception):
@@ -36,8 +40,8 @@ class RequestError(Exception):
         self.error_type = error_type
 
 
-def parse_completion_request(body: bytes) -> tuple[str, int, list[str], bool]:
-    """Validate a completion request body; return prompt, n, stop and stream."""
+def load_object(body: bytes) -> dict[str, Any]:
+    """Decode a request body that must be a JSON object."""
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -46,6 +50,12 @@ def parse_completion_request(body: bytes) -> tuple[str, int, list[str], bool]:
         ) from None
     if not isinstance(payload, dict):
         raise _invalid("body must be a JSON object")
+    return payload
+
+
+def parse_completion_request(body: bytes) -> tuple[str, int, list[str], bool]:
+    """Validate a completion request body; return prompt, n, stop and stream."""
+    payload = load_object(body)
     prompt, n = payload.get("prompt"), payload.get("n")
     stop, stream = payload.get("stop"), payload.get("stream", False)
     if not isinstance(prompt, str):
@@ -80,19 +90,34 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         try:
             self._check_route_and_auth()
-            prompt, n, stop, stream = parse_completion_request(self._read_body())
+            body = self._read_body()
+            if self.path == CHAT_COMPLETIONS:
+                answer, events, stream = self._chat(body)
+            else:
+                prompt, n, stop, stream = parse_completion_request(body)
+                text = truncate_at_stop(prompt[:n], stop)
+                answer, events = {"model": MODEL_NAME, "text": text}, [{"text": c} for c in text]
             if self.server.error_status is not None:
                 raise RequestError(self.server.error_status, "server_error", "the service is down")
         except RequestError as exc:
             return self._send_error(exc)
-        text = truncate_at_stop(prompt[:n], stop)
         if stream:
-            return self._send_stream(text)
+            return self._send_stream(events)
         self._pause()
-        self._send_json(HTTPStatus.OK, {"model": MODEL_NAME, "text": text})
+        self._send_json(HTTPStatus.OK, answer)
+
+    @staticmethod
+    def _chat(body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
+        """The chat answer, its events and whether to stream them."""
+        try:
+            request = parse_chat_request(load_object(body))
+        except ValueError as exc:
+            raise _invalid(str(exc)) from None
+        answer = chat_answer(request)
+        return answer, chat_events(answer), request.stream
 
     def _check_route_and_auth(self) -> None:
-        if self.path != "/v1/completions":
+        if self.path not in (COMPLETIONS, CHAT_COMPLETIONS):
             raise RequestError(HTTPStatus.NOT_FOUND, "not_found", "no such endpoint")
         scheme, _, key = self.headers.get("Authorization", "").partition(" ")
         expected = self.server.api_key.encode()
@@ -134,18 +159,17 @@ class _Handler(BaseHTTPRequestHandler):
         error = {"type": exc.error_type, "message": str(exc)}
         self._send_json(exc.status, {"error": error})
 
-    def _send_stream(self, text: str) -> None:
-        """Send one server-sent event per character, then ``[DONE]``."""
+    def _send_stream(self, events: list[dict[str, Any]]) -> None:
+        """Send one server-sent event per payload, then ``[DONE]``."""
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        events = [json.dumps({"text": char}) for char in text] + ["[DONE]"]
         try:
-            for data in events:
+            for event in [*events, None]:
                 self._pause()
-                self._write_chunk(f"data: {data}\n\n".encode())
+                self._write_chunk(encode_event(event, self.server.sse_style))
             self._write_chunk(b"")
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client stopped reading: nothing to send
@@ -160,8 +184,24 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+def encode_event(payload: dict[str, Any] | None, style: SseStyle = "simple") -> bytes:
+    """One server-sent event: ``payload`` as JSON, or ``[DONE]`` for None.
+
+    ``simple``: one ``data: `` line, LF line ends. ``split``: what the SSE
+    standard also allows, to rehearse clients' parsers: a comment line first, the
+    JSON spread over several ``data:`` lines (the first without the optional
+    space), CRLF line ends.
+    """
+    data = "[DONE]" if payload is None else json.dumps(payload)
+    if style == "simple":
+        return f"data: {data}\n\n".encode()
+    lines = [data] if payload is None else json.dumps(payload, indent=1).splitlines()
+    fields = [f"data:{lines[0]}", *(f"data: {line}" for line in lines[1:])]
+    return "\r\n".join([": echo-n event", *fields, "", ""]).encode()
+
+
 class EchoServer(ThreadingHTTPServer):
-    """The echo-n completion service, served from a background thread.
+    """The echo-n service, served from a background thread.
 
     Example:
         .. code-block:: python
@@ -180,19 +220,24 @@ class EchoServer(ThreadingHTTPServer):
         *,
         latency_s: float = 0.0,
         error_status: HTTPStatus | None = None,
+        sse_style: SseStyle = "simple",
         verbose: bool = False,
     ) -> None:
         """Bind the service; ``latency_s`` delays each answer and each event.
 
         ``error_status`` makes every completion request fail with that status,
-        to rehearse outages.
+        to rehearse outages; ``sse_style`` is how events are framed (see
+        ``encode_event``).
         """
         if not api_key:
             raise ValueError("the echo service needs a non-empty API key")
+        if sse_style not in SSE_STYLES:
+            raise ValueError(f"sse_style must be one of {SSE_STYLES}, not {sse_style!r}")
         super().__init__((host, port), _Handler)
         self.api_key = api_key
         self.latency_s = latency_s
         self.error_status = error_status
+        self.sse_style = sse_style
         self.verbose = verbose
         self._thread: threading.Thread | None = None
 
@@ -230,6 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait per answer")
+    parser.add_argument(
+        "--sse-style", choices=SSE_STYLES, default="simple", help="how events are framed"
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request")
     args = parser.parse_args(argv)
     api_key = os.environ.get(API_KEY_ENV, "")
@@ -238,7 +286,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         server = EchoServer(
-            api_key, args.host, args.port, latency_s=args.latency, verbose=args.verbose
+            api_key,
+            args.host,
+            args.port,
+            latency_s=args.latency,
+            sse_style=args.sse_style,
+            verbose=args.verbose,
         )
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from httpx_sse import aconnect_sse, connect_sse
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
@@ -18,15 +17,22 @@ from langchain_core.outputs import GenerationChunk
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import Field, PrivateAttr, SecretStr
 
-from reference_llm.server import API_KEY_ENV, MODEL_NAME
+from reference_llm.server import API_KEY_ENV, COMPLETIONS
+from reference_llm.server_chat import MODEL_NAME
+from reference_llm.service_http import (
+    EchoServiceError,
+    client_options,
+    default_ssl_context,
+    event_payload,
+    raise_for_status,
+    service_errors,
+)
+
+__all__ = ["EchoServiceError", "EchoServiceLLM"]
 
 BASE_URL_ENV = "ECHO_SERVICE_BASE_URL"
 DEFAULT_BASE_URL = "http://127.0.0.1:8765"
 API_DOCS_URL = "https://github.com/pytest-llm-compliance/pytest-llm-compliance#the-echo-service-api"
-
-
-class EchoServiceError(RuntimeError):
-    """The echo service could not be reached or refused a request."""
 
 
 class EchoServiceLLM(LLM):
@@ -35,7 +41,8 @@ class EchoServiceLLM(LLM):
     A reference for integrations of an HTTP completion API: the API key is a
     ``SecretStr`` read from the environment, sync calls use a sync HTTP client
     and async calls an async one (the event loop never blocks), streaming reads
-    the service's server-sent events, and errors never show the key.
+    the service's server-sent events with ``httpx-sse`` (``connect_sse``,
+    ``aconnect_sse``), and errors never show the key.
 
     API reference: https://github.com/pytest-llm-compliance/pytest-llm-compliance#the-echo-service-api
 
@@ -78,7 +85,7 @@ class EchoServiceLLM(LLM):
     model_name: str = MODEL_NAME
     """The name reported to tracing and cost tools, such as LangSmith."""
 
-    _ssl_context: ssl.SSLContext = PrivateAttr(default_factory=ssl.create_default_context)
+    _ssl_context: ssl.SSLContext = PrivateAttr(default_factory=default_ssl_context)
 
     @property
     def _llm_type(self) -> str:
@@ -96,12 +103,7 @@ class EchoServiceLLM(LLM):
         return {"api_key": API_KEY_ENV}
 
     def _client_options(self) -> dict[str, Any]:
-        return {
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "verify": self._ssl_context,
-            "headers": {"Authorization": f"Bearer {self.api_key.get_secret_value()}"},
-        }
+        return client_options(self.base_url, self.timeout, self.api_key, self._ssl_context)
 
     def _payload(self, prompt: str, stop: list[str] | None, stream: bool) -> dict[str, Any]:
         return {"prompt": prompt, "n": self.n, "stop": stop, "stream": stream}
@@ -128,9 +130,12 @@ class EchoServiceLLM(LLM):
         Raises:
             EchoServiceError: The service is unreachable, slow, or refused.
         """
-        with _service_errors(self), httpx.Client(**self._client_options()) as client:
-            response = client.post("/v1/completions", json=self._payload(prompt, stop, False))
-            _raise_for_status(response, response.read())
+        with (
+            service_errors(self.base_url, self.timeout),
+            httpx.Client(**self._client_options()) as client,
+        ):
+            response = client.post(COMPLETIONS, json=self._payload(prompt, stop, False))
+            raise_for_status(response, response.read())
             return str(response.json()["text"])
 
     async def _acall(
@@ -141,12 +146,10 @@ class EchoServiceLLM(LLM):
         **kwargs: Any,
     ) -> str:
         """Async twin of ``_call``: same arguments, same result, same errors."""
-        with _service_errors(self):
+        with service_errors(self.base_url, self.timeout):
             async with httpx.AsyncClient(**self._client_options()) as client:
-                response = await client.post(
-                    "/v1/completions", json=self._payload(prompt, stop, False)
-                )
-                _raise_for_status(response, await response.aread())
+                response = await client.post(COMPLETIONS, json=self._payload(prompt, stop, False))
+                raise_for_status(response, await response.aread())
                 return str(response.json()["text"])
 
     def _stream(
@@ -174,16 +177,17 @@ class EchoServiceLLM(LLM):
         """
         payload = self._payload(prompt, stop, True)
         with (
-            _service_errors(self),
+            service_errors(self.base_url, self.timeout),
             httpx.Client(**self._client_options()) as client,
-            client.stream("POST", "/v1/completions", json=payload) as response,
+            connect_sse(client, "POST", COMPLETIONS, json=payload) as source,
         ):
-            _raise_for_status(response, response.read() if response.is_error else b"")
-            for line in response.iter_lines():
-                text = _event_text(line)
-                if text is None:
-                    continue
-                chunk = GenerationChunk(text=text)
+            response = source.response
+            raise_for_status(response, response.read() if response.is_error else b"")
+            for event in source.iter_sse():
+                data = event_payload(event)
+                if data is None:
+                    break
+                chunk = GenerationChunk(text=str(data["text"]))
                 if run_manager:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -197,55 +201,18 @@ class EchoServiceLLM(LLM):
     ) -> AsyncIterator[GenerationChunk]:
         """Async twin of ``_stream``: same arguments, same chunks, same errors."""
         payload = self._payload(prompt, stop, True)
-        with _service_errors(self):
+        with service_errors(self.base_url, self.timeout):
             async with (
                 httpx.AsyncClient(**self._client_options()) as client,
-                client.stream("POST", "/v1/completions", json=payload) as response,
+                aconnect_sse(client, "POST", COMPLETIONS, json=payload) as source,
             ):
-                _raise_for_status(response, await response.aread() if response.is_error else b"")
-                async for line in response.aiter_lines():
-                    text = _event_text(line)
-                    if text is None:
-                        continue
-                    chunk = GenerationChunk(text=text)
+                response = source.response
+                raise_for_status(response, await response.aread() if response.is_error else b"")
+                async for event in source.aiter_sse():
+                    data = event_payload(event)
+                    if data is None:
+                        break
+                    chunk = GenerationChunk(text=str(data["text"]))
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-
-
-def _event_text(line: str) -> str | None:
-    """Return the text of one server-sent event line, or None for other lines."""
-    if not line.startswith("data: ") or line == "data: [DONE]":
-        return None
-    return str(json.loads(line.removeprefix("data: "))["text"])
-
-
-def _raise_for_status(response: httpx.Response, body: bytes) -> None:
-    """Raise ``EchoServiceError`` with the service's own message on an error."""
-    if not response.is_error:
-        return
-    try:
-        message = json.loads(body)["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        message = body[:200].decode(errors="replace")
-    if response.status_code == 401:
-        raise EchoServiceError(
-            f"the echo service rejected the API key (HTTP 401: {message}); check {API_KEY_ENV}"
-        )
-    raise EchoServiceError(f"the echo service answered HTTP {response.status_code}: {message}")
-
-
-@contextmanager
-def _service_errors(llm: EchoServiceLLM) -> Iterator[None]:
-    """Turn httpx transport errors into ``EchoServiceError`` (never with the key)."""
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise EchoServiceError(
-            f"the echo service at {llm.base_url} did not answer within "
-            f"{llm.timeout} s ({type(exc).__name__})"
-        ) from exc
-    except httpx.TransportError as exc:
-        raise EchoServiceError(
-            f"cannot reach the echo service at {llm.base_url}: {type(exc).__name__}: {exc}"
-        ) from exc

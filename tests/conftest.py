@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -26,5 +27,18 @@ def make_llm(request: pytest.FixtureRequest, echo_server: EchoServer):
         if request.param == "echo":
             return EchoLLM(n=n)
         return EchoServiceLLM(n=n, base_url=echo_server.url, api_key=SERVICE_KEY)
+
+    return build
+
+
+@pytest.fixture(params=["echo", "service"])
+def make_chat(request: pytest.FixtureRequest, echo_server: EchoServer):
+    """Build either reference chat model with a given ``n``: both must behave the same."""
+    from reference_llm import EchoChatModel, EchoServiceChatModel
+
+    def build(n: int, **params: Any) -> EchoChatModel | EchoServiceChatModel:
+        if request.param == "echo":
+            return EchoChatModel(n=n, **params)
+        return EchoServiceChatModel(n=n, base_url=echo_server.url, api_key=SERVICE_KEY, **params)
 
     return build
