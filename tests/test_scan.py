@@ -303,3 +303,14 @@ def test_an_error_of_the_harness_exits_3(monkeypatch):
     assert code == 3
     assert "ERROR docs.api_link" in out
     assert "please report this issue" in out
+
+
+def test_a_modules_time_limit_runs_from_when_its_worker_takes_it_up():
+    from harness.scan_pool import STARTUP_S, _Worker
+
+    worker = _Worker(process=None, conn=None, module="m", since=100.0)  # type: ignore[arg-type]
+    assert worker.deadline(5.0) == 105.0 + STARTUP_S  # a fresh worker may start up first
+    worker.started, worker.since = True, 130.0
+    assert worker.deadline(5.0) == 135.0
+    worker.started, worker.fresh, worker.since = False, False, 140.0
+    assert worker.deadline(5.0) == 145.0  # a worker that scanned a module before: no allowance
