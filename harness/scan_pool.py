@@ -23,8 +23,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from harness.scan_modules import ModuleResult, ScanJob
+from harness.scan_worker import STARTED
 
 DEFAULT_MODULE_TIMEOUT_S = 60.0
+STARTUP_S = 60.0
+"""How long a fresh worker may take to start (on top of its first module's limit)."""
 STOP_GRACE_S = 5.0
 POLL_S = 1.0
 """How often a silent worker is looked at (its death also wakes the wait)."""
@@ -44,6 +47,13 @@ class _Worker:
     conn: Connection
     module: str | None = None
     since: float = 0.0
+    started: bool = False
+    """True once the worker took the module up (its time limit runs from then)."""
+    fresh: bool = True
+
+    def deadline(self, timeout_s: float) -> float:
+        """When the current module runs out of time (a fresh worker may start up first)."""
+        return self.since + timeout_s + (0.0 if self.started or not self.fresh else STARTUP_S)
 
 
 def run_modules(
@@ -78,12 +88,12 @@ def run_modules(
                     else:
                         results[name] = _died(name, worker)
                     continue
-                worker.module, worker.since = name, time.monotonic()
+                worker.module, worker.since, worker.started = name, time.monotonic(), False
             for worker, result, alive in _collect(pool, timeout_s):
                 results[result.name] = result
                 if on_result:
                     on_result(result)
-                worker.module = None
+                worker.module, worker.fresh = None, False
                 if not alive:
                     _kill(worker)
                     pool.remove(worker)
@@ -121,23 +131,27 @@ def _collect(pool: list[_Worker], timeout_s: float) -> list[tuple[_Worker, Modul
     busy = [worker for worker in pool if worker.module]
     if not busy:
         return []
-    deadline = min(worker.since for worker in busy) + timeout_s
-    ready = wait(
-        [worker.conn for worker in busy], timeout=min(POLL_S, max(0.0, deadline - time.monotonic()))
-    )
+    deadline = min(worker.deadline(timeout_s) for worker in busy)
+    timeout = min(POLL_S, max(0.0, deadline - time.monotonic()))
+    ready = wait([worker.conn for worker in busy], timeout=timeout)
     done: list[tuple[_Worker, ModuleResult, bool]] = []
     for worker in busy:
         name = worker.module or ""
         if worker.conn in ready:
             try:
-                done.append((worker, worker.conn.recv(), True))
-                continue
+                message = worker.conn.recv()
             except (EOFError, OSError):
                 pass  # it died: its end of the socket closed
+            else:
+                if message == STARTED:
+                    worker.since, worker.started = time.monotonic(), True
+                else:
+                    done.append((worker, message, True))
+                continue
         if worker.conn in ready or worker.process.poll() is not None:
             _reap(worker)
             done.append((worker, _died(name, worker), False))
-        elif time.monotonic() - worker.since >= timeout_s:
+        elif time.monotonic() >= worker.deadline(timeout_s):
             message = (
                 f"it did not finish importing and checking within {timeout_s:g} s "
                 "(its worker process was stopped)"

@@ -58,7 +58,9 @@ class ScanPlugin:
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         """Find the classes (in worker processes) and add one item per class and check."""
-        found = scan(self.targets, ScanJob(()), workers=default_workers())
+        # under xdist every worker collects, and xdist already spreads the work: one process each
+        workers = 1 if hasattr(config, "workerinput") else default_workers()
+        found = scan(self.targets, ScanJob(()), workers=workers)
         collectors: list[pytest.Collector] = []
         for module in found.modules:
             if module.error:

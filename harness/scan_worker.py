@@ -1,7 +1,8 @@
 """A scan's worker process: ``python -m harness.scan_worker FD``.
 
 It reads the import path and the ``ScanJob`` from the socket ``FD``, then
-module names until ``None``, and answers each with its ``ModuleResult``.
+module names until ``None``, and answers each with ``STARTED``, then its
+``ModuleResult``.
 What the imported code prints (from Python or C) goes to ``/dev/null``, and
 the network is blocked for the worker's whole life, threads included.
 """
@@ -13,6 +14,9 @@ import sys
 from multiprocessing.connection import Connection
 
 from harness.no_network import no_network
+
+STARTED = "started"
+"""Sent when a module is taken up, before it is imported."""
 
 
 def main(argv: list[str]) -> int:
@@ -36,6 +40,7 @@ def main(argv: list[str]) -> int:
                 return 1
             if name is None:
                 return 0
+            conn.send(STARTED)  # the module's time limit runs from here, not from start-up
             conn.send(scan_module(name, job))
 
 

@@ -96,8 +96,6 @@ def test_an_import_error_is_reported_per_module_and_the_scan_goes_on(fixture_sca
             "ImportError: this module needs the package some_missing_sdk",
         )
     ]
-    noisy = next(m for m in fixture_scan.modules if m.name == "tests.scan_fixture.noisy")
-    assert noisy.printed_lines >= 3  # a print, stderr and a warning (logs: pytest takes them)
 
 
 def test_the_messages_say_what_is_wrong_precisely(fixture_scan):
@@ -164,6 +162,10 @@ def test_the_cli_scans_in_workers_prints_and_exits_1(tmp_path):
     assert "  tests.scan_fixture.broken:PlainKey\n    FAIL  secrets.secretstr" in out
     assert "tests.scan_fixture.does_not_import: ImportError: this module needs" in out
     assert "105 checks on 15 classes: 67 passed, 10 failed, 28 skipped" in out
+    # noisy.py's print, stderr, log record and warning, kept out and counted (its os.write
+    # to file descriptor 1 went to the worker's /dev/null)
+    assert "1 module printed or warned 4 lines at import (kept out of this output)" in out
+    assert "noisy:" not in out
     document = json.loads(json_path.read_text())
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
     assert len(document["targets"]) == 15  # one target per class
@@ -221,7 +223,7 @@ def test_bad_input_exits_2_with_one_line(capsys, args, message):
 
 def test_hostile_modules_cost_their_own_result_and_the_scan_ends():
     started = time.perf_counter()
-    code, out = run("scan", "tests.scan_hostile", "--module-timeout", "4", "--workers", "2")
+    code, out = run("scan", "tests.scan_hostile", "--module-timeout", "8", "--workers", "2")
     assert time.perf_counter() - started < 60
     assert code == 0, out  # the survivor passes; modules that do not import change no exit code
     assert "7 modules (5 did not import), 1 class (1 LLM, 0 chat models)" in out
@@ -231,7 +233,7 @@ def test_hostile_modules_cost_their_own_result_and_the_scan_ends():
         "tests.scan_hostile.segfaults: its worker process died while importing or checking it "
         "(signal SIGSEGV)",
         "tests.scan_hostile.exits: SystemExit: 3",
-        "tests.scan_hostile.hangs: it did not finish importing and checking within 4 s",
+        "tests.scan_hostile.hangs: it did not finish importing and checking within 8 s",
         "tests.scan_hostile.phones_home: URLError: <urlopen error network access is blocked",
     ):
         assert line in out
@@ -301,3 +303,14 @@ def test_an_error_of_the_harness_exits_3(monkeypatch):
     assert code == 3
     assert "ERROR docs.api_link" in out
     assert "please report this issue" in out
+
+
+def test_a_modules_time_limit_runs_from_when_its_worker_takes_it_up():
+    from harness.scan_pool import STARTUP_S, _Worker
+
+    worker = _Worker(process=None, conn=None, module="m", since=100.0)  # type: ignore[arg-type]
+    assert worker.deadline(5.0) == 105.0 + STARTUP_S  # a fresh worker may start up first
+    worker.started, worker.since = True, 130.0
+    assert worker.deadline(5.0) == 135.0
+    worker.started, worker.fresh, worker.since = False, False, 140.0
+    assert worker.deadline(5.0) == 145.0  # a worker that scanned a module before: no allowance

@@ -40,7 +40,9 @@ class PlainKey(LLM):
 
 
 class StreamReturnsGenerator(LLM):
-    __doc__ = DOC.format(what="stream that returns a helper's generator", name="StreamReturnsGenerator")
+    __doc__ = DOC.format(
+        what="stream that returns a helper's generator", name="StreamReturnsGenerator"
+    )
 
     @property
     def _llm_type(self) -> str:
