@@ -83,7 +83,7 @@ def test_ini_option_lists_targets(pytester):
 
 def test_test_class_runs_every_check(pytester):
     pytester.makepyfile(class_source())
-    result = pytester.runpytest("-v")
+    result = pytester.runpytest("-v", "-p", "no:randomly")  # the lines below are in order
     result.assert_outcomes(passed=RUNS + 1, skipped=SKIPS)  # + test_no_overrides
     result.stdout.fnmatch_lines(
         [
