@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from harness.outcomes import CheckRecord, Outcome
+from harness.registry import catalog
 from harness.terminal import target_lines
 
 
@@ -16,9 +18,18 @@ def record_from(data: dict[str, Any]) -> CheckRecord:
 
 
 def summary_lines(records: Sequence[dict[str, Any]]) -> list[str]:
-    """Lines for each target, in the catalog's order within the guide's sections."""
+    """Lines for each target, in the catalog's order within the guide's sections.
+
+    A target checked on several xdist workers (``--dist each``) gets one block
+    per worker, each with that worker's own model calls.
+    """
+    order = {check_id: i for i, check_id in enumerate(catalog())}
+    runs = sorted({(data["target"], data.get("worker", "")) for data in records})
+    workers = Counter(target for target, _ in runs)
     lines: list[str] = []
-    for target in sorted({data["target"] for data in records}):
-        mine = [data for data in records if data["target"] == target]
-        lines += target_lines(target, mine[0]["stop_policy"], [record_from(d) for d in mine])
+    for target, worker in runs:
+        mine = [d for d in records if (d["target"], d.get("worker", "")) == (target, worker)]
+        label = f"{target} on {worker}" if workers[target] > 1 else target
+        mine.sort(key=lambda d: order.get(d["id"], len(order)))
+        lines += target_lines(label, mine[0]["stop_policy"], [record_from(d) for d in mine])
     return lines
