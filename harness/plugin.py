@@ -296,7 +296,7 @@ class ComplianceReporter:
         if not isinstance(text, str) or not verdict:
             return
         data = json.loads(text)
-        key = (data["worker"], data["target"], data["id"])
+        key = (data["worker"], data["group"], data["id"])
         if hasattr(report, "wasxfail") and data["outcome"] == "failed":
             data["outcome"] = "xfailed"  # overridden with @pytest.mark.xfail
         if key in self.records:  # run again (--reruns): the calls of every run count

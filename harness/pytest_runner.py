@@ -110,6 +110,7 @@ def keep_record(node: pytest.Item, record: CheckRecord, stop_policy: str) -> Non
     data["outcome"] = record.outcome.value
     data["stop_policy"] = stop_policy
     data["worker"] = os.environ.get("PYTEST_XDIST_WORKER", "")
+    data["group"] = node.parent.nodeid if node.parent else record.target
     data["run"] = uuid.uuid4().hex
     node.stash[RECORD] = json.dumps(data)
 

@@ -10,6 +10,7 @@ from reference_llm import EchoLLM, EchoServiceLLM
 from reference_llm.server import EchoServer
 
 SERVICE_KEY = "sk-test-9f3c1a7e2b"
+collect_ignore = ["sample_project"]  # a user's project, run by tests/test_ecosystem.py
 
 
 @pytest.fixture(scope="session")
