@@ -12,7 +12,7 @@ from harness.terminal import target_lines
 
 
 def record_from(data: dict[str, Any]) -> CheckRecord:
-    """A record rebuilt from its user property (it crossed xdist as plain data)."""
+    """A record rebuilt from its report attribute (it crossed xdist as JSON text)."""
     fields = {k: v for k, v in data.items() if k in CheckRecord.__dataclass_fields__}
     return CheckRecord(**{**fields, "outcome": Outcome(data["outcome"])})
 
