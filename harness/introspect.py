@@ -77,8 +77,11 @@ def framework_classes() -> frozenset[type]:
 
 def is_framework(klass: type) -> bool:
     """True for LangChain's interface classes (and their parametrised aliases)."""
-    return klass in framework_classes() or (
-        klass.__module__.startswith(("pydantic.", "typing", "abc", "builtins"))
+    module = klass.__module__
+    return (
+        klass in framework_classes()
+        or module in ("typing", "abc", "builtins")
+        or module.startswith("pydantic.")
     )
 
 

@@ -106,7 +106,7 @@ def _crossing(target: Target) -> tuple[str, str]:
     qualname = str(getattr(factory, "__qualname__", ""))
     if not module or not qualname or "<locals>" in qualname or "<lambda>" in qualname:
         return "", "it is defined inside a function, so another process cannot import it"
-    if getattr(sys.modules.get(module), "__file__", None) is None and module not in sys.modules:
+    if module not in sys.modules:
         return "", f"its module {module} cannot be imported by name"
     try:
         json.dumps(dict(target.params))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
+from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import BaseMessage, ToolMessage, UsageMetadata
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -101,3 +102,15 @@ def model_override(kwargs: Mapping[str, Any], default: str) -> str:
     """A call's ``model=`` option, else the configured name."""
     override = kwargs.get("model")
     return override if isinstance(override, str) and override else default
+
+
+def ls_params(
+    kwargs: Mapping[str, Any], model_name: str, stop: list[str] | None
+) -> LangSmithParams:
+    """Tracing params of an echo chat model: provider, model (a call's ``model=`` first), stop."""
+    params = LangSmithParams(
+        ls_provider="echo", ls_model_name=model_override(kwargs, model_name), ls_model_type="chat"
+    )
+    if stop:
+        params["ls_stop"] = stop
+    return params

@@ -23,6 +23,7 @@ from reference_llm.chat_support import (
     choice_name,
     input_characters,
     last_human_text,
+    ls_params,
     model_override,
     tool_binding,
     tools_answered,
@@ -145,14 +146,7 @@ class EchoChatModel(BaseChatModel):
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         """Tracing params: provider, model (a call's ``model=`` first) and the stop in effect."""
-        params = LangSmithParams(
-            ls_provider="echo",
-            ls_model_name=model_override(kwargs, self.model_name),
-            ls_model_type="chat",
-        )
-        if effective := self._stop(stop):
-            params["ls_stop"] = effective
-        return params
+        return ls_params(kwargs, self.model_name, self._stop(stop))
 
     def bind_tools(
         self,

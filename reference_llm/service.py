@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing, closing
 from typing import Any
 
 import httpx
-from httpx_sse import aconnect_sse, connect_sse
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
@@ -21,11 +21,12 @@ from reference_llm.server import API_KEY_ENV, COMPLETIONS
 from reference_llm.server_chat import MODEL_NAME
 from reference_llm.service_http import (
     EchoServiceError,
+    asse_payloads,
     client_options,
     default_ssl_context,
-    event_payload,
     raise_for_status,
     service_errors,
+    sse_payloads,
 )
 
 __all__ = ["EchoServiceError", "EchoServiceLLM"]
@@ -176,20 +177,11 @@ class EchoServiceLLM(LLM):
             EchoServiceError: The service is unreachable, slow, or refused.
         """
         payload = self._payload(prompt, stop, True)
-        with (
-            service_errors(self.base_url, self.timeout),
-            httpx.Client(**self._client_options()) as client,
-            connect_sse(client, "POST", COMPLETIONS, json=payload) as source,
-        ):
-            response = source.response
-            raise_for_status(response, response.read() if response.is_error else b"")
-            for event in source.iter_sse():
-                data = event_payload(event)
-                if data is None:
-                    break
+        with closing(sse_payloads(self._client_options(), COMPLETIONS, payload)) as events:
+            for data in events:
                 chunk = GenerationChunk(text=str(data["text"]))
                 if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)  # before the yield
                 yield chunk
 
     async def _astream(
@@ -201,18 +193,10 @@ class EchoServiceLLM(LLM):
     ) -> AsyncIterator[GenerationChunk]:
         """Async twin of ``_stream``: same arguments, same chunks, same errors."""
         payload = self._payload(prompt, stop, True)
-        with service_errors(self.base_url, self.timeout):
-            async with (
-                httpx.AsyncClient(**self._client_options()) as client,
-                aconnect_sse(client, "POST", COMPLETIONS, json=payload) as source,
-            ):
-                response = source.response
-                raise_for_status(response, await response.aread() if response.is_error else b"")
-                async for event in source.aiter_sse():
-                    data = event_payload(event)
-                    if data is None:
-                        break
-                    chunk = GenerationChunk(text=str(data["text"]))
-                    if run_manager:
-                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
+        events = asse_payloads(self._client_options(), COMPLETIONS, payload)
+        async with aclosing(events):  # closed (and its connection) as soon as the caller leaves
+            async for data in events:
+                chunk = GenerationChunk(text=str(data["text"]))
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)  # before the yield
+                yield chunk

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import aclosing, closing
 from typing import Any, cast
 
 import httpx
-from httpx_sse import aconnect_sse, connect_sse
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
@@ -22,17 +22,18 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
-from reference_llm.chat_support import ToolLike, model_override, tool_binding
+from reference_llm.chat_support import ToolLike, ls_params, model_override, tool_binding
 from reference_llm.server import API_KEY_ENV, CHAT_COMPLETIONS
 from reference_llm.server_chat import MODEL_NAME
 from reference_llm.service import BASE_URL_ENV, DEFAULT_BASE_URL
 from reference_llm.service_http import (
     EchoServiceError,
+    asse_payloads,
     client_options,
     default_ssl_context,
-    event_payload,
     raise_for_status,
     service_errors,
+    sse_payloads,
 )
 
 ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
@@ -136,14 +137,7 @@ class EchoServiceChatModel(BaseChatModel):
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         """Tracing params: provider, model (a call's ``model=`` first) and the stop in effect."""
-        params = LangSmithParams(
-            ls_provider="echo",
-            ls_model_name=model_override(kwargs, self.model_name),
-            ls_model_type="chat",
-        )
-        if effective := self._stop(stop):
-            params["ls_stop"] = effective
-        return params
+        return ls_params(kwargs, self.model_name, self._stop(stop))
 
     def bind_tools(
         self,
@@ -266,20 +260,11 @@ class EchoServiceChatModel(BaseChatModel):
             EchoServiceError: The service is unreachable, slow, or refused.
         """
         payload = self._payload(messages, stop, True, kwargs)
-        with (
-            service_errors(self.base_url, self.timeout),
-            httpx.Client(**self._client_options()) as client,
-            connect_sse(client, "POST", CHAT_COMPLETIONS, json=payload) as source,
-        ):
-            response = source.response
-            raise_for_status(response, response.read() if response.is_error else b"")
-            for event in source.iter_sse():
-                data = event_payload(event)
-                if data is None:
-                    break
+        with closing(sse_payloads(self._client_options(), CHAT_COMPLETIONS, payload)) as events:
+            for data in events:
                 chunk = _chunk(data)
                 if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)  # before the yield
                 yield chunk
 
     async def _astream(
@@ -291,21 +276,13 @@ class EchoServiceChatModel(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         """Async twin of ``_stream``: same arguments, same chunks, same errors."""
         payload = self._payload(messages, stop, True, kwargs)
-        with service_errors(self.base_url, self.timeout):
-            async with (
-                httpx.AsyncClient(**self._client_options()) as client,
-                aconnect_sse(client, "POST", CHAT_COMPLETIONS, json=payload) as source,
-            ):
-                response = source.response
-                raise_for_status(response, await response.aread() if response.is_error else b"")
-                async for event in source.aiter_sse():
-                    data = event_payload(event)
-                    if data is None:
-                        break
-                    chunk = _chunk(data)
-                    if run_manager:
-                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
+        events = asse_payloads(self._client_options(), CHAT_COMPLETIONS, payload)
+        async with aclosing(events):  # closed (and its connection) as soon as the caller leaves
+            async for data in events:
+                chunk = _chunk(data)
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)  # before the yield
+                yield chunk
 
 
 def _wire_message(message: BaseMessage) -> dict[str, str]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 import json
 import ssl
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from httpx_sse import ServerSentEvent
+from httpx_sse import ServerSentEvent, aconnect_sse, connect_sse
 from pydantic import SecretStr
 
 from reference_llm.server import API_KEY_ENV
@@ -93,3 +93,43 @@ def service_errors(base_url: str, timeout: float) -> Iterator[None]:
         raise EchoServiceError(
             f"cannot reach the echo service at {base_url}: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def sse_payloads(
+    options: dict[str, Any], path: str, payload: dict[str, Any]
+) -> Generator[dict[str, Any], None, None]:
+    """POST ``payload`` and yield each server-sent event's JSON, until ``[DONE]``.
+
+    ``options`` are ``client_options(...)``; transport errors and error
+    statuses become ``EchoServiceError``.
+    """
+    with (
+        service_errors(options["base_url"], options["timeout"]),
+        httpx.Client(**options) as client,
+        connect_sse(client, "POST", path, json=payload) as source,
+    ):
+        response = source.response
+        raise_for_status(response, response.read() if response.is_error else b"")
+        for event in source.iter_sse():
+            data = event_payload(event)
+            if data is None:
+                return
+            yield data
+
+
+async def asse_payloads(
+    options: dict[str, Any], path: str, payload: dict[str, Any]
+) -> AsyncGenerator[dict[str, Any], None]:
+    """Async twin of ``sse_payloads``, with ``httpx.AsyncClient``."""
+    with service_errors(options["base_url"], options["timeout"]):
+        async with (
+            httpx.AsyncClient(**options) as client,
+            aconnect_sse(client, "POST", path, json=payload) as source,
+        ):
+            response = source.response
+            raise_for_status(response, await response.aread() if response.is_error else b"")
+            async for event in source.aiter_sse():
+                data = event_payload(event)
+                if data is None:
+                    return
+                yield data

@@ -216,3 +216,14 @@ def test_no_check_passes_on_a_model_that_cannot_be_called(check_id):
     static = {"interface", "docs", "secrets"}
     if record.area not in static:
         assert record.outcome is not Outcome.PASSED, record.message
+
+
+def test_a_users_module_named_like_a_stdlib_one_is_still_the_users():
+    """``abc_models`` starts like ``abc`` but is the user's code, not LangChain's interface."""
+    from harness.introspect import is_framework
+
+    cls = type("Probe", (), {"__module__": "abc_models"})
+    assert not is_framework(cls)
+    import abc
+
+    assert is_framework(abc.ABC)

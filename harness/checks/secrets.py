@@ -103,5 +103,16 @@ def no_leak(obs: Observations) -> Verdict:
             "logged, or put in params, a URL or an error",
             method="_identifying_params" if "_identifying_params" in leaks[0] else "",
         )
-    surfaces = ", ".join(run.surfaces)
-    return passed(f"canaries in {', '.join(run.canaries)} found on no surface ({surfaces})")
+    looked = [name for name, text in run.surfaces.items() if text.strip()]
+    empty = [name for name, text in run.surfaces.items() if not text.strip()]
+    if not looked:
+        return skipped(
+            "every surface came back empty, so there was nothing to look for the canaries in",
+            "the model renders, dumps or is called with the canary keys",
+        )
+    call = run.call
+    how = f"; the canary call {'hung' if call.hung else 'raised'}" if call and not call.ok else ""
+    note = f"; empty, nothing to look at: {', '.join(empty)}" if empty else ""
+    return passed(
+        f"canaries in {', '.join(run.canaries)} found on none of {', '.join(looked)}{how}{note}"
+    )

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, BinaryIO
 
 from harness.outcomes import CheckRecord, Outcome
 from harness.redact import Redactor
@@ -126,6 +126,39 @@ def _one_child(
     on_record: Callable[[CheckRecord], None] | None,
 ) -> tuple[str | None, str] | None:
     """Run one child; None if it finished, else the check it was on and how it ended."""
+    child, channel, output, reader = _spawn(job, python_path)
+    progress = _Progress(job, label, redactor, run, on_record)
+    killed = True  # until the child is followed to its end: a target error stops it too
+    try:
+        with channel:
+            killed = _follow(channel, progress)
+    finally:
+        if progress.stopped or killed:
+            _stop(child)
+        code = _reap(child)
+        reader.join(REAP_S)
+        run.output += output.decode(errors="replace")
+    if progress.finished:
+        return None
+    if progress.crashed is not None:
+        return progress.current, f"the model ended the run ({progress.crashed})"
+    if not progress.built:
+        if killed:
+            raise TargetProblem(
+                f"{label}: the model did not finish building within {progress.build_limit_s:g} s"
+            )
+        raise TargetProblem(
+            f"{label}: the model ended the process while it was built ({_how(code)})"
+        )
+    if killed:
+        return progress.current, f"it was stopped after its budget of {progress.budget_s:g} s"
+    return progress.current, f"the model ended the process ({_how(code)})"
+
+
+def _spawn(
+    job: Job, python_path: Sequence[str]
+) -> tuple[subprocess.Popen[bytes], BinaryIO, bytearray, threading.Thread]:
+    """Start the child in its own process group, the job on its stdin, its output drained."""
     read_fd, write_fd = os.pipe()
     env = {**os.environ, CHANNEL_ENV: str(write_fd)}
     if python_path:
@@ -149,73 +182,90 @@ def _one_child(
     with contextlib.suppress(OSError):  # it may have died already: what it did is read below
         child.stdin.write(job.encode())
         child.stdin.close()
-    build_by = time.monotonic() + START_S
-    deadline = build_by + budget_s(job.settings, len(job.checks))
-    built, finished, current, killed = False, False, None, ""
+    return child, os.fdopen(read_fd, "rb", buffering=0), output, reader
+
+
+def _follow(channel: BinaryIO, progress: _Progress) -> bool:
+    """Read messages until the child is done or gone; True if its time ran out."""
     buffer = b""
-    with os.fdopen(read_fd, "rb", buffering=0) as channel:
-        while True:
-            limit = deadline if built else min(deadline, build_by)
-            wait = limit - time.monotonic()
-            if wait <= 0:
-                killed = "did not finish building" if not built else "outlived its budget"
-                break
-            ready, _, _ = select.select([channel], [], [], min(wait, 1.0))
-            if not ready:
-                continue
-            chunk = channel.read(65536)
-            if not chunk:
-                break
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                kind, data = _parse(line)
-                if kind == "secret":
-                    value = str(data.get("value", ""))
-                    redactor.add(value)
-                    if CANARY.fullmatch(value):
-                        run.canaries.append(value)
-                elif kind == "ready":
-                    build_by = time.monotonic() + job.settings.timeout_s + BUILD_SLACK_S
-                    deadline = time.monotonic() + budget_s(job.settings, len(job.checks))
-                elif kind == "built":
-                    built = True
-                elif kind == "started":
-                    current = str(data.get("check"))
-                elif kind == "record":
-                    record = replace(record_from_dict(data["record"]), target=label)
-                    run.records[record.id] = record
-                    current = None
-                    if on_record is not None:
-                        on_record(record)
-                elif kind == "target_error":
-                    _stop(child)
-                    raise TargetProblem(_clean(redactor, str(data.get("message", ""))))
-                elif kind == "crashed":
-                    raised = _clean(redactor, str(data.get("error", "")))
-                    _stop(child)
-                    run.output += output.decode(errors="replace")
-                    if not built:
-                        raise TargetProblem(f"{label}: building the model ended the run: {raised}")
-                    return current, f"the model ended the run ({raised})"
-                elif kind == "done":
-                    finished = True
-    if killed:
-        _stop(child)
-    code = _reap(child)
-    reader.join(REAP_S)
-    run.output += output.decode(errors="replace")
-    if finished:
-        return None
-    if killed == "did not finish building":
-        limit_s = job.settings.timeout_s + BUILD_SLACK_S
-        raise TargetProblem(f"{label}: the model did not finish building within {limit_s:g} s")
-    if not built:
-        raise TargetProblem(
-            f"{label}: the model ended the process while it was built ({_how(code)})"
-        )
-    how = f"it was stopped after its budget of {budget_s(job.settings, len(job.checks)):g} s"
-    return current, how if killed else f"the model ended the process ({_how(code)})"
+    while not progress.stopped:
+        wait = progress.limit - time.monotonic()
+        if wait <= 0:
+            return True
+        ready, _, _ = select.select([channel], [], [], min(wait, 1.0))
+        if not ready:
+            continue
+        chunk = channel.read(65536)
+        if not chunk:
+            return False
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            progress.take(*_parse(line))
+    return False
+
+
+class _Progress:
+    """What one child has said so far, and the limits that follow from it."""
+
+    def __init__(
+        self,
+        job: Job,
+        label: str,
+        redactor: Redactor,
+        run: ChildRun,
+        on_record: Callable[[CheckRecord], None] | None,
+    ) -> None:
+        self.job, self.label, self.redactor, self.run = job, label, redactor, run
+        self.on_record = on_record
+        self.budget_s = budget_s(job.settings, len(job.checks))
+        self.build_limit_s = START_S
+        self.build_by = time.monotonic() + START_S
+        self.deadline = self.build_by + self.budget_s
+        self.built = self.finished = False
+        self.current: str | None = None
+        self.crashed: str | None = None
+
+    @property
+    def limit(self) -> float:
+        """When the child must have said its next word: built, then done."""
+        return self.deadline if self.built else min(self.deadline, self.build_by)
+
+    @property
+    def stopped(self) -> bool:
+        """True once the child said it is done, or crashed."""
+        return self.finished or self.crashed is not None
+
+    def take(self, kind: str, data: dict[str, Any]) -> None:
+        """One message; a target error raises ``TargetProblem``."""
+        if kind == "secret":
+            value = str(data.get("value", ""))
+            self.redactor.add(value)
+            if CANARY.fullmatch(value):
+                self.run.canaries.append(value)
+        elif kind == "ready":  # the model's time starts now
+            self.build_limit_s = self.job.settings.timeout_s + BUILD_SLACK_S
+            self.build_by = time.monotonic() + self.build_limit_s
+            self.deadline = time.monotonic() + self.budget_s
+        elif kind == "built":
+            self.built = True
+        elif kind == "started":
+            self.current = str(data.get("check"))
+        elif kind == "record":
+            record = replace(record_from_dict(data["record"]), target=self.label)
+            self.run.records[record.id] = record
+            self.current = None
+            if self.on_record is not None:
+                self.on_record(record)
+        elif kind == "target_error":
+            raise TargetProblem(_clean(self.redactor, str(data.get("message", ""))))
+        elif kind == "crashed":
+            raised = _clean(self.redactor, str(data.get("error", "")))
+            if not self.built:
+                raise TargetProblem(f"{self.label}: building the model ended the run: {raised}")
+            self.crashed = raised
+        elif kind == "done":
+            self.finished = True
 
 
 def _drain(child: subprocess.Popen[bytes], into: bytearray) -> None:
