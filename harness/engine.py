@@ -13,6 +13,7 @@ from harness.redact import ACTIVE
 from harness.registry import Check, catalog, select
 from harness.settings import Settings, SettingsError, merge
 from harness.targets import Target, TargetError, load_target
+from harness.transport.verdicts import overrule, replay_skip
 
 REPORT_URL = "https://github.com/pytest-llm-compliance/pytest-llm-compliance/issues"
 
@@ -69,8 +70,9 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
     started, calls_before = time.perf_counter(), obs.model_calls
     position: tuple[str, int] | None = None
     active = ACTIVE.set(obs.redact)
+    unmeasured = replay_skip(check.id, obs)
     try:
-        verdict = check.function(obs)
+        verdict = unmeasured or check.function(obs)
     except CheckFailed as failed:
         verdict = Verdict(Outcome.FAILED, render_failure(check, obs, failed))
         position = obs.facts.position(failed.failure.method)
@@ -81,6 +83,8 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
     finally:
         ACTIVE.reset(active)
     verdict = apply_expectation(verdict, obs.settings.xfail.get(check.id))
+    if unmeasured is None:  # a call its cassette could not serve judges nothing
+        verdict = overrule(verdict, obs, check.uses)
     return CheckRecord(
         id=check.id,
         area=check.area,
@@ -103,13 +107,17 @@ def check_llm(
     timeout: float | None = None,
     stall_ms: float | None = None,
     parallel: int | None = None,
+    cassettes: str | None = None,
+    record_mode: str | None = None,
     select_ids: Iterable[str] = (),
     deselect_ids: Iterable[str] = (),
 ) -> list[CheckRecord]:
     """Run the checklist against ``target`` and return one record per check.
 
     ``target`` is ``"package.module:Name"``, an LLM class or a zero-argument
-    factory; ``params`` (a dict or JSON text) build the class. Raises
+    factory; ``params`` (a dict or JSON text) build the class. ``cassettes`` (a
+    folder) and ``record_mode`` (``none``, ``once``, ``all``) record or replay its
+    HTTP traffic instead of calling the service every time. Raises
     ``TargetError`` or ``SettingsError`` with a one-line message on bad input.
 
     Example:
@@ -126,6 +134,8 @@ def check_llm(
         "timeout": timeout,
         "stall_ms": stall_ms,
         "parallel": parallel,
+        "cassettes": cassettes,
+        "record_mode": record_mode,
     }
     settings = merge([("check_llm()", values)], catalog())
     loaded = load_target(target, params, source="check_llm()")

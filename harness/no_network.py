@@ -34,7 +34,9 @@ class NetworkBlocked(ConnectionRefusedError):
 
 
 def _refuse(*_args: Any, **_kwargs: Any) -> NoReturn:
-    raise NetworkBlocked("network access is blocked while llm-compliance scans a package")
+    raise NetworkBlocked(
+        "network access is blocked while llm-compliance scans a package or replays cassettes"
+    )
 
 
 @contextmanager

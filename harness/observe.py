@@ -44,6 +44,7 @@ from harness.settings import Settings
 from harness.stop_plan import StopPlan, plan_stops
 from harness.target_loop import TargetLoop
 from harness.targets import Target, TargetError, one_line
+from harness.transport import open_transport
 
 if TYPE_CHECKING:
     from langchain_core.language_models.llms import BaseLLM
@@ -135,6 +136,8 @@ class Observations:
         self.settings = settings
         self.counter = CallCounter()
         self.redact = Redactor.from_environment()
+        self.transport = open_transport(target.label, settings, self.redact)
+        """Live, or record/replay with cassettes: every call goes through it."""
         self.hung = False
         """True once a call has hung; later calls then get ``HUNG_TIMEOUT_S``."""
         self.prefetched: set[str] = set()
@@ -237,7 +240,7 @@ class Observations:
         context = contextvars.copy_context()  # the call's own: counts, logs, prints
         context.run(CURRENT.set, instruments)
         started = time.perf_counter()
-        with AMBIENT.installed(), self.counter.counting(type(llm)):
+        with AMBIENT.installed(), self.counter.counting(type(llm)), self.transport.cassette(label):
             returned = run(lambda: body(llm, recorder, config), limit, context)
         self.hung = self.hung or isinstance(returned.error, CallTimeout)
         return Call(

@@ -26,7 +26,9 @@ STOP_POLICIES: tuple[StopPolicy, ...] = ("include", "exclude")
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_STALL_MS = 50.0
 DEFAULT_PARALLEL = 4
-KEYS = ("xfail", "stop_policy", "timeout", "stall_ms", "parallel")
+RecordMode = Literal["none", "once", "all"]
+RECORD_MODES: tuple[RecordMode, ...] = ("none", "once", "all")
+KEYS = ("xfail", "stop_policy", "timeout", "stall_ms", "parallel", "cassettes", "record_mode")
 """Every setting, by the key the places that set it use."""
 ENV_VARS = {key: f"LLM_COMPLIANCE_{key.upper()}" for key in KEYS}
 
@@ -49,6 +51,18 @@ class Settings:
     """The longest event-loop stall ``async.non_blocking`` tolerates."""
     parallel: int = DEFAULT_PARALLEL
     """How many independent observations may run at once; 1 runs all in sequence."""
+    cassettes: str | None = None
+    """The folder of recorded HTTP interactions (absolute); None: every call is live."""
+    record_mode: RecordMode = "none"
+    """With cassettes: ``none`` replays only, ``once`` records what is missing, ``all``
+    records everything again (pytest-recording's modes)."""
+
+    @property
+    def transport(self) -> str:
+        """``live``, or the record mode and the cassettes folder."""
+        if self.cassettes is None:
+            return "live"
+        return f"record mode {self.record_mode}, cassettes {self.cassettes}"
 
     def describe(self) -> str:
         """One line with the effective settings, for headers and reports."""
@@ -56,7 +70,7 @@ class Settings:
         return (
             f"stop policy {self.stop_policy}, timeout {self.timeout_s:g} s, "
             f"stall threshold {self.stall_ms:g} ms, parallel {self.parallel}, "
-            f"expected failures: {xfail}"
+            f"expected failures: {xfail}, transport: {self.transport}"
         )
 
 
@@ -66,6 +80,24 @@ def parse_stop_policy(value: object, source: str) -> StopPolicy:
         if value == policy:
             return policy
     raise SettingsError(f"{source}: stop policy must be 'include' or 'exclude', not {value!r}")
+
+
+def parse_record_mode(value: object, source: str) -> RecordMode:
+    """Validate a record mode."""
+    for mode in RECORD_MODES:
+        if value == mode:
+            return mode
+    raise SettingsError(f"{source}: record mode must be 'none', 'once' or 'all', not {value!r}")
+
+
+def parse_cassettes(value: object, source: str) -> str:
+    """Validate a cassettes folder: a path, made absolute (the child may not share a cwd)."""
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise SettingsError(f"{source}: cassettes must be a folder path, not {value!r}")
+    path = os.path.abspath(os.fspath(value))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise SettingsError(f"{source}: cassettes {value!r} is a file, not a folder")
+    return path
 
 
 MAX_SECONDS = 86_400.0
@@ -129,7 +161,8 @@ def merge(layers: Iterable[tuple[str, Mapping[str, Any]]], known: Iterable[str])
     """Build settings from layers ordered least to most specific.
 
     Each layer is ``(source, {"xfail": ..., "stop_policy": ..., "timeout": ...,
-    "stall_ms": ..., "parallel": ...})`` with only the keys that place sets.
+    "stall_ms": ..., "parallel": ..., "cassettes": ..., "record_mode": ...})`` with only
+    the keys that place sets. With cassettes, observations run in sequence (parallel 1).
     """
     known_ids = list(known)
     settings = Settings()
@@ -154,6 +187,13 @@ def merge(layers: Iterable[tuple[str, Mapping[str, Any]]], known: Iterable[str])
             if parallel != int(parallel):
                 raise SettingsError(f"{source}: parallel must be a whole number, not {parallel:g}")
             settings = replace(settings, parallel=int(parallel))
+        if values.get("cassettes") is not None:
+            settings = replace(settings, cassettes=parse_cassettes(values["cassettes"], source))
+        if values.get("record_mode") is not None:
+            mode = parse_record_mode(values["record_mode"], source)
+            settings = replace(settings, record_mode=mode)
+    if settings.cassettes is not None:  # one cassette at a time: vcrpy patches process-wide
+        settings = replace(settings, parallel=1)
     return settings
 
 
