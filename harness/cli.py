@@ -57,6 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--parallel", metavar="N", help="observations run at once (default 4; 1: in sequence)"
     )
     check.add_argument(
+        "--cassettes",
+        metavar="DIR",
+        help="record the model's HTTP traffic to, or replay it from, cassettes in DIR "
+        "(one per target and call). Environment: LLM_COMPLIANCE_CASSETTES",
+    )
+    check.add_argument(
+        "--record-mode",
+        choices=["none", "once", "all"],
+        help="with --cassettes: none (default) replays only, a missing interaction fails; "
+        "once records missing cassettes; all records every call again. "
+        "Environment: LLM_COMPLIANCE_RECORD_MODE",
+    )
+    check.add_argument(
         "--isolation",
         choices=["process", "none"],
         default=os.environ.get("LLM_COMPLIANCE_ISOLATION", "process"),
@@ -149,6 +162,8 @@ def _settings_layers(args: argparse.Namespace, project: dict[str, Any]) -> list[
         "stall_ms": args.stall_ms,
         "parallel": args.parallel,
         "xfail": args.xfail or None,
+        "cassettes": args.cassettes,
+        "record_mode": args.record_mode,
     }
     for key, value in cli.items():
         if value is not None:
@@ -338,6 +353,8 @@ def _print(report: Report, out: TextIO, colour: bool) -> None:
     from harness.terminal import target_lines
 
     print(f"llm-compliance {__version__}", file=out)
+    for transport in dict.fromkeys(target.settings.transport for target in report.targets):
+        print(f"transport: {transport}", file=out)
     for target in report.targets:
         print(file=out)
         lines = target_lines(

@@ -84,6 +84,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="independent observations run at once (default 4; 1: in sequence)",
     )
+    group.addoption(
+        "--llm-cassettes",
+        default=None,
+        metavar="DIR",
+        help="record or replay the targets' HTTP traffic with cassettes in DIR "
+        "(ini llm_compliance_cassettes, env LLM_COMPLIANCE_CASSETTES)",
+    )
+    group.addoption(
+        "--llm-record-mode",
+        choices=["none", "once", "all"],
+        default=None,
+        help="with cassettes: none (default) replays only, once records missing cassettes, "
+        "all records every call again (ini llm_compliance_record_mode, "
+        "env LLM_COMPLIANCE_RECORD_MODE)",
+    )
     scan = parser.getgroup("llm-compliance scan", "scan packages: the checks that need no call")
     scan.addoption(
         "--llm-scan",
@@ -111,6 +126,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("llm_compliance_timeout", default="", help="seconds per model call")
     parser.addini("llm_compliance_stall_ms", default="", help="tolerated loop stall")
     parser.addini("llm_compliance_parallel", default="", help="observations at once")
+    parser.addini(
+        "llm_compliance_cassettes", default="", help="cassettes folder, relative to the ini file"
+    )
+    parser.addini("llm_compliance_record_mode", default="", help="none, once or all")
 
 
 def _target_specs(config: pytest.Config) -> list[tuple[str, str | None, str]]:

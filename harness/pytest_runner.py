@@ -40,6 +40,8 @@ def session_layers(config: pytest.Config) -> list[tuple[str, dict[str, Any]]]:
     layers: list[tuple[str, dict[str, Any]]] = []
     for key, name in INI_NAMES.items():
         if value := config.getini(name):
+            if key == "cassettes" and config.inipath is not None:  # relative to the ini file
+                value = str(config.inipath.parent / value)
             layers.append(
                 (
                     f"ini option {name} in {config.inipath or 'the ini file'}",

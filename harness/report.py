@@ -21,7 +21,7 @@ from harness.outcomes import CheckRecord, Outcome
 from harness.registry import SECTIONS, catalog_info
 from harness.settings import Settings
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 BAD = (Outcome.FAILED, Outcome.ERROR)
 
@@ -87,6 +87,16 @@ def _record_json(record: CheckRecord) -> dict[str, Any]:
     }
 
 
+def _transport_json(settings: Settings) -> dict[str, Any]:
+    if settings.cassettes is None:
+        return {"mode": "live"}
+    return {
+        "mode": "cassettes",
+        "record_mode": settings.record_mode,
+        "cassettes": settings.cassettes,
+    }
+
+
 def to_json(report: Report) -> dict[str, Any]:
     """The report as a JSON document that validates against ``report.schema.json``."""
     return {
@@ -106,6 +116,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "checks": [_record_json(record) for record in target.records],
                 "summary": counts(target.records),
                 "isolation": target.isolation,
+                "transport": _transport_json(target.settings),
                 **({"captured_output": target.captured_output} if target.captured_output else {}),
             }
             for target in report.targets
@@ -138,6 +149,8 @@ def to_markdown(report: Report) -> str:
             f"{tally['failed']} failed, {tally['skipped']} skipped, {tally['xfailed']} "
             f"expected failures, {tally['error']} harness errors · {tally['checks_run']} of "
             f"{tally['catalog_size']} checks · {tally['model_calls']} model calls",
+            "",
+            f"Transport: **{target.settings.transport}**",
             "",
         ]
         for section, areas in SECTIONS.items():

@@ -49,6 +49,10 @@ class LLMComplianceTests(BaseStandardTests):
     """The longest event-loop stall ``async.non_blocking`` tolerates."""
     llm_parallel: ClassVar[int | None] = None
     """Independent observations run at once; 1 for a model that is not thread-safe."""
+    llm_cassettes: ClassVar[str | None] = None
+    """A folder of cassettes: record the class's HTTP traffic once, replay it in CI."""
+    llm_record_mode: ClassVar[str | None] = None
+    """With cassettes: ``"none"`` (replay only), ``"once"`` or ``"all"``."""
 
     @classmethod
     def compliance_settings(cls, config: pytest.Config) -> Settings:
@@ -64,6 +68,8 @@ class LLMComplianceTests(BaseStandardTests):
             "timeout": cls.llm_timeout,
             "stall_ms": cls.llm_stall_ms,
             "parallel": cls.llm_parallel,
+            "cassettes": cls.llm_cassettes,
+            "record_mode": cls.llm_record_mode,
         }
         return settings_for(config, (source, class_settings))
 

@@ -21,12 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vcr import VCR
-from vcr.cassette import Cassette, CassetteContextDecorator
-from vcr.persisters.filesystem import CassetteNotFoundError
-from vcr.serialize import CASSETTE_FORMAT_VERSION, deserialize
-from vcr.serializers import yamlserializer
-from vcr.serializers.compat import convert_to_unicode
+from vcr import VCR  # type: ignore[import-untyped]
+from vcr.cassette import Cassette, CassetteContextDecorator  # type: ignore[import-untyped]
+from vcr.persisters.filesystem import CassetteNotFoundError  # type: ignore[import-untyped]
+from vcr.serialize import CASSETTE_FORMAT_VERSION, deserialize  # type: ignore[import-untyped]
+from vcr.serializers import yamlserializer  # type: ignore[import-untyped]
+from vcr.serializers.compat import convert_to_unicode  # type: ignore[import-untyped]
 
 from harness import __version__
 from harness.no_network import no_network
@@ -63,7 +63,7 @@ def slug(text: str) -> str:
 
 
 def credentials(r1: Any, r2: Any) -> None:
-    """vcrpy matcher: the credential fingerprints of both requests are the same."""
+    """Match (a vcrpy matcher) when the credential fingerprints of both requests are the same."""
     first, second = _fingerprints(r1), _fingerprints(r2)
     if first != second:
         raise AssertionError(f"credentials {first} != {second}")
@@ -98,6 +98,7 @@ class StampedPersister:
         self.written = False
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[list[Any], list[Any]]:
+        """The cassette's requests and responses (vcrpy's format; stamp checked before)."""
         path = Path(cassette_path)
         if not self.load or not path.is_file():
             raise CassetteNotFoundError()
@@ -107,6 +108,7 @@ class StampedPersister:
         return result
 
     def save_cassette(self, cassette_path: str, cassette_dict: Any, serializer: Any) -> None:
+        """Write the stamped cassette, unless the scan finds a secret in it."""
         interactions = [
             {
                 "request": convert_to_unicode(request._to_dict()),
@@ -215,7 +217,11 @@ class CassetteTransport(Transport):
                 f"no live call was made; {RERECORD}",
             )
         elif misses:
-            state = "has no recorded interaction" if path.is_file() else "does not exist, so it has no interaction"
+            state = (
+                "has no recorded interaction"
+                if path.is_file()
+                else "does not exist, so it has no interaction"
+            )
             self.problems[label] = Problem(
                 Outcome.FAILED,
                 f"replay (record mode {self.mode}): the cassette {path} {state} for "

@@ -33,9 +33,10 @@ def pieces(body: bytes, headers: Mapping[str, Any]) -> list[bytes]:
     content_type = _header(headers, "content-type").lower()
     if "text/event-stream" in content_type:
         parts = SSE_EVENT_END.split(body)
-    elif any(kind in content_type for kind in STREAMED_TYPES) or "chunked" in _header(
-        headers, "transfer-encoding"
-    ).lower():
+    elif (
+        any(kind in content_type for kind in STREAMED_TYPES)
+        or "chunked" in _header(headers, "transfer-encoding").lower()
+    ):
         parts = LINE_END.split(body)
     else:
         parts = [body]
@@ -91,7 +92,7 @@ def played_as_events() -> Iterator[None]:
     """While inside, vcrpy's replayed streams are cut into events."""
     from unittest import mock
 
-    from vcr.stubs import VCRHTTPResponse, httpx_stubs
+    from vcr.stubs import VCRHTTPResponse, httpx_stubs  # type: ignore[import-untyped]
 
     with (
         mock.patch.object(
