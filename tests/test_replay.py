@@ -111,7 +111,8 @@ def test_the_canary_call_replays_the_services_rejection(service_run):
 def test_no_key_and_no_canary_in_any_cassette(service_run):
     text = cassette_text(service_run["folder"])
     assert SERVICE_KEY not in text
-    assert SERVICE_KEY[:10] not in text and SERVICE_KEY[-10:] not in text
+    assert SERVICE_KEY[:10] not in text
+    assert SERVICE_KEY[-10:] not in text
     assert "lcc-canary" not in text
     assert "Bearer" not in text
 
@@ -129,7 +130,8 @@ def test_a_missing_cassette_fails_with_the_re_record_message(service_run, tmp_pa
     invoke = records["methods.invoke"]
     assert str(invoke.outcome) == "failed"
     assert "does not exist" in invoke.message
-    assert "re-record" in invoke.message and "--record-mode once" in invoke.message
+    assert "re-record" in invoke.message
+    assert "--record-mode once" in invoke.message
     assert str(records["interface.llm_type"].outcome) == "passed"  # no call: unaffected
     assert not list(tmp_path.rglob("*.yaml")), "replay only must write nothing"
 
@@ -167,8 +169,10 @@ def test_a_stale_cassette_is_an_error_not_a_live_call(tmp_path):
         )
     invoke = records["methods.invoke"]
     assert str(invoke.outcome) == "error"
-    assert "stale cassette" in invoke.message and "harness 0.0.1" in invoke.message
-    assert "no live call was made" in invoke.message and "re-record" in invoke.message
+    assert "stale cassette" in invoke.message
+    assert "harness 0.0.1" in invoke.message
+    assert "no live call was made" in invoke.message
+    assert "re-record" in invoke.message
     assert str(records["methods.ainvoke"].outcome) == "passed"  # its own cassettes are fresh
     assert cassette.read_text() == before
     assert "0.0.1" in (staleness(cassette) or "")
@@ -228,7 +232,8 @@ def test_a_leaking_class_is_still_caught_on_replay_and_its_key_never_written(tmp
         assert "log records" in leak.message
     assert_same_verdicts(recorded, replayed)
     text = cassette_text(tmp_path)
-    assert SERVICE_KEY not in text and "lcc-canary" not in text
+    assert SERVICE_KEY not in text
+    assert "lcc-canary" not in text
     assert "key=<credential:canary:api_key>" in text  # the body keeps the role, for matching
 
 
@@ -322,7 +327,9 @@ def test_the_scrubber_removes_credentials_everywhere():
         )
     )
     text = f"{request.uri} {request.headers} {request.body!r}"
-    assert secret not in text and canary not in text and "abcdef123456" not in text
+    assert secret not in text
+    assert canary not in text
+    assert "abcdef123456" not in text
     assert "max_tokens=5" in request.uri
     assert "key=<credential:key>" in request.uri
     assert "api_key=<credential:canary:api_key>" in request.uri
@@ -429,3 +436,67 @@ def test_the_credential_fingerprint_picks_the_answer_not_the_order(tmp_path):
             EchoServiceLLM(n=5, base_url=url, api_key=canary).invoke("hello")
         assert EchoServiceLLM(n=5, base_url=url, api_key=CI_KEY).invoke("hello") == good
     assert not replay.problems
+
+
+@pytest.fixture
+def _quiet_inner_sessions(monkeypatch):
+    """pytest-asyncio advises every inner session to set its loop scope."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-W ignore::pytest.PytestDeprecationWarning")
+
+
+SERVICE_SPEC = "reference_llm.service:EchoServiceLLM"
+
+
+@pytest.mark.usefixtures("_quiet_inner_sessions")
+def test_the_plugin_replays_from_its_options(pytester, service_run):
+    result = pytester.runpytest(
+        "--llm",
+        SERVICE_SPEC,
+        "--llm-params",
+        json.dumps(service_run["params"]),
+        "--llm-cassettes",
+        str(service_run["folder"]),
+        "--llm-record-mode",
+        "none",
+        "-rs",
+    )
+    result.stdout.fnmatch_lines(
+        [
+            f"llm-compliance: {SERVICE_SPEC}; *transport: record mode none, cassettes *",
+            "*SKIPPED*not measured under replay*",
+        ]
+    )
+    result.assert_outcomes(passed=len(service_run["replayed"]) - 2, skipped=2)
+
+
+@pytest.mark.usefixtures("_quiet_inner_sessions")
+def test_the_test_class_attributes_replay_and_a_missing_cassette_says_re_record(
+    pytester, service_run
+):
+    pytester.makepyfile(
+        f"""
+from harness import LLMComplianceTests
+from reference_llm.service import EchoServiceLLM
+
+
+class TestReplayed(LLMComplianceTests):
+    llm_class = EchoServiceLLM
+    llm_params = {service_run["params"]!r}
+    llm_cassettes = "empty-cassettes"
+    llm_record_mode = "none"
+"""
+    )
+    result = pytester.runpytest("-k", "methods.invoke")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*empty-cassettes*does not exist*re-record it*"])
+
+
+@pytest.mark.usefixtures("_quiet_inner_sessions")
+def test_the_environment_sets_the_record_mode_and_a_bad_one_is_a_usage_error(pytester, monkeypatch):
+    pytester.makeini("[pytest]\nllm_compliance_cassettes = recorded\n")
+    monkeypatch.setenv("LLM_COMPLIANCE_RECORD_MODE", "sometimes")
+    result = pytester.runpytest("--llm", "reference_llm:EchoLLM", "--llm-params", '{"n": 8}')
+    result.stderr.fnmatch_lines(
+        ["*environment variable LLM_COMPLIANCE_RECORD_MODE: record mode must be*"]
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
