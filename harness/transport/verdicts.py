@@ -32,7 +32,7 @@ def replay_skip(check_id: str, obs: Observations) -> Verdict | None:
         return None
     return skipped(
         f"not measured under replay: {why}",
-        "a run without --cassettes (live) measures it",
+        "the calls are live: run without --cassettes",
     )
 
 
