@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from harness.observe import Observations
-from harness.outcomes import CheckFailed, CheckRecord, Outcome, Verdict
+from harness.outcomes import CheckFailed, CheckRecord, Outcome, Verdict, skipped
 from harness.redact import ACTIVE
 from harness.registry import Check, catalog, select
 from harness.settings import Settings, SettingsError, merge
@@ -62,6 +62,12 @@ def apply_expectation(verdict: Verdict, reason: str | None) -> Verdict:
     return verdict
 
 
+def _applicable(check: Check, obs: Observations) -> Verdict | None:
+    """``skipped`` when the check's area is not for the model's kind (``chat.*`` on an LLM)."""
+    reason = obs.kind.not_applicable(check.area)
+    return skipped(reason, f"the model is a {check.area} model") if reason else None
+
+
 def run_check(check: Check, obs: Observations) -> CheckRecord:
     """Run one check; the model's faults fail it, the harness's are ``error``.
 
@@ -72,7 +78,7 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
     active = ACTIVE.set(obs.redact)
     unmeasured = replay_skip(check.id, obs)
     try:
-        verdict = unmeasured or check.function(obs)
+        verdict = unmeasured or _applicable(check, obs) or check.function(obs)
     except CheckFailed as failed:
         verdict = Verdict(Outcome.FAILED, render_failure(check, obs, failed))
         position = obs.facts.position(failed.failure.method)

@@ -409,7 +409,7 @@ def test_the_cli_replays_and_every_report_shows_the_mode(service_run, tmp_path, 
     assert "SKIP  async.non_blocking" in text
     data = json.loads(report_json.read_text())
     jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "1.3"
     assert data["targets"][0]["transport"] == {
         "mode": "cassettes",
         "record_mode": "none",
