@@ -500,3 +500,23 @@ def test_the_environment_sets_the_record_mode_and_a_bad_one_is_a_usage_error(pyt
         ["*environment variable LLM_COMPLIANCE_RECORD_MODE: record mode must be*"]
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_the_chat_service_reference_replays_too(tmp_path):
+    from reference_llm import EchoServiceChatModel
+
+    with EchoServer(api_key=SERVICE_KEY) as server:
+        params = {"n": 64, "base_url": server.url, "api_key": SERVICE_KEY}
+        recorded = check_llm(
+            EchoServiceChatModel, params, timeout=10, cassettes=tmp_path, record_mode="once"
+        )
+    offline = {**params, "api_key": CI_KEY}
+    replayed = check_llm(
+        EchoServiceChatModel, offline, timeout=10, cassettes=tmp_path, record_mode="none"
+    )
+    assert_same_verdicts(recorded, replayed)
+    assert {"chat.tool_calls", "stop.bound"} <= set(by_id(replayed))
+    assert all(str(r.outcome) in ("passed", "skipped") for r in replayed)
+    text = cassette_text(tmp_path)
+    assert SERVICE_KEY not in text
+    assert "lcc-canary" not in text
