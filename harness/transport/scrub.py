@@ -18,8 +18,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.redact import Redactor
 
-CANARY = re.compile(r"lcc-canary-([\w-]+?)-[0-9a-f]{16}")
-"""A canary of ``harness.canary.make_canaries``; the group is its field."""
+CANARY = re.compile(r"lcc-canary-(\w+)-(\w+)")
+"""A canary of ``harness.canary.make_canaries`` (``lcc-canary-FIELD-SUFFIX``); group 1 is
+its field (an identifier: no hyphen)."""
+CANARY_MARK = "lcc-canary-"
 CREDENTIAL_HEADERS = frozenset(
     {
         "authorization",
@@ -146,7 +148,7 @@ def strings(data: Any) -> Iterator[str]:
 def secrets_in(text: str, data: Any, redact: Redactor) -> list[str]:
     """Where a written cassette still holds a secret (never the secret itself)."""
     found = []
-    if CANARY.search(text) or any(CANARY.search(s) for s in strings(data)):
+    if CANARY_MARK in text or any(CANARY_MARK in s for s in strings(data)):
         found.append("a canary key")
     if redact(text) != text or any(redact(s) != s for s in strings(data)):
         found.append("a known secret (the model's key or a credential environment variable)")
