@@ -99,9 +99,10 @@ class ChatAnthropicHandler(AnthropicHandler):
         ]
         for index, block in enumerate(content):
             if block["type"] == "text":
-                opened, deltas = {"type": "text", "text": ""}, [
-                    {"type": "text_delta", "text": piece} for piece in pieces(block["text"])
-                ]
+                opened, deltas = (
+                    {"type": "text", "text": ""},
+                    [{"type": "text_delta", "text": piece} for piece in pieces(block["text"])],
+                )
             else:
                 opened = {**block, "input": {}}
                 deltas = [
@@ -152,15 +153,103 @@ def build_chat_anthropic(url: str) -> tuple[Any, dict[str, Any]]:
     }
 
 
+CA = "langchain_anthropic/chat_models.py"
+CORE = "langchain_core/language_models/chat_models.py"
+
+CHAT_ANTHROPIC_EXPECTED = {
+    "interface.llm_type": passed(f"{CA}:1618-1621: @property _llm_type returns 'anthropic-chat'"),
+    "interface.identifying_params": passed(
+        f"{CA}:1650-1667: model, max_tokens, temperature, ..., plain config values; no client, "
+        "no key"
+    ),
+    "interface.signatures": passed(
+        f"{CA}:2198, 2248, 2602, 2623: _stream (generator), _astream (async generator), "
+        "_generate and async _agenerate take messages, stop, run_manager, **kwargs"
+    ),
+    "methods.invoke": passed(
+        f"{CA}:2602-2621: _generate posts the messages; 2580-2590 the AIMessage"
+    ),
+    "methods.ainvoke": passed(f"{CA}:2623-2640: _agenerate awaits the AsyncAnthropic client"),
+    "methods.batch": passed(f"{CORE}:770: no batch override; one invoke per input, in order"),
+    "methods.abatch": passed(f"{CORE}:901: no abatch override; one ainvoke per input"),
+    "methods.stream": passed(
+        f"{CA}:2225-2242: one chunk per SSE event; text deltas join to invoke's text"
+    ),
+    "methods.astream": passed(f"{CA}:2275-2292: the same over the async client"),
+    "streaming.new_token": passed(
+        f"{CA}:2240-2241, 2290-2291: the class fires on_llm_new_token only when handed a run "
+        f"manager, which LangChain's stream never passes ({CORE}:837, 970-974); LangChain "
+        f"fires it once per chunk itself ({CORE}:854, 991)"
+    ),
+    "streaming.token_before_yield": passed(
+        f"{CORE}:854-856: LangChain fires on_llm_new_token, then yields (:991-993)"
+    ),
+    "streaming.events": passed(f"{CA}:2248-2295: a native _astream; {CORE}:991"),
+    "stop.respected": passed(
+        f"{CA}:1951: stop_sequences = stop or self.stop_sequences in every request; the service "
+        "stops at the earliest one, literally"
+    ),
+    "stop.included": failed(
+        f"{CA}:1951: stop is only sent, never added back; the Messages API leaves the stop "
+        "sequence out of the text and names it in stop_sequence "
+        "(anthropic/types/message.py:110-114)"
+    ),
+    "stop.bound": passed(
+        f"{CA}:1420: stop_sequences (alias stop) is sent when no call-time stop is given "
+        f"({CA}:1951, `stop or self.stop_sequences`); a call-time stop replaces it: call-time "
+        "wins, nothing raises"
+    ),
+    "secrets.secretstr": passed(
+        f"{CA}:1432: anthropic_api_key typed SecretStr; mcp_servers, also in lc_secrets "
+        f"({CA}:1633), is a list of server configs ({CA}:1552), no text field to type SecretStr"
+    ),
+    "secrets.no_leak": passed(
+        f"{CA}:1748-1756: the raw key is read only into the SDK clients' params (a cached "
+        "property, not a field); repr and dumps show SecretStr, and the 401 names no key"
+    ),
+    "async.parity": passed(f"{CA}:2248-2295, 2623-2640: the async twins mirror the sync code"),
+    "async.non_blocking": passed(f"{CA}:2187-2196: the async paths await AsyncAnthropic"),
+    "async.cancellation": passed(
+        f"{CA}:2275: _astream only awaits the SDK's async stream; cancelling it at an await "
+        "leaves no task of its own running"
+    ),
+    "callbacks.lifecycle": passed(
+        f"{CA}:2198-2640: only _generate/_stream and their twins; LangChain opens and closes "
+        "each run with on_chat_model_start/on_llm_end"
+    ),
+    "docs.class_docstring": passed(
+        f"{CA}:1355-1356: `model = ChatAnthropic(model=...)` then `model.invoke(...)`"
+    ),
+    "docs.init_args": failed(f"{CA}:1464: model_kwargs has no docstring or description"),
+    "docs.api_link": passed(
+        f"{CA}:1329: links the Claude Platform docs (https://platform.claude.com/...), 1383 the "
+        "messages.create API reference"
+    ),
+    "chat.usage_metadata": passed(
+        f"{CA}:2594: invoke's usage from the response; streamed, the message_start chunk "
+        f"holds no usage ({CA}:2334-2346) and message_delta's cumulative usage is set once "
+        f"({CA}:2494-2497), total = input + output ({CA}:3363-3390)"
+    ),
+    "chat.response_metadata": passed(
+        f"{CA}:2575-2576: invoke's model_name is the response's model; {CA}:2338: the "
+        "message_start chunk names the same model"
+    ),
+    "chat.tool_calls": passed(
+        f"{CA}:2675: bind_tools overridden; {CA}:2585-2590: tool_use blocks become tool_calls "
+        f"(name, dict input, the service's toolu_ id); {CA}:2365-2390, 2455-2475: streamed "
+        "blocks become tool_call_chunks keyed by the block index"
+    ),
+}
+
 CASES: list[RealCase] = [
     RealCase(
         name="langchain_anthropic:ChatAnthropic",
         distribution="langchain-anthropic",
         build=build_chat_anthropic,
-        expected={},
+        expected=CHAT_ANTHROPIC_EXPECTED,
         server=ChatAnthropicHandler,
         env={"LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"},
+        how_built="anthropic SDK (httpx2), Messages API over SSE with named events on both "
+        "paths, native async, tool_use blocks, usage in message_delta; api_key a SecretStr",
     ),
 ]
-
-_ = (failed, passed)

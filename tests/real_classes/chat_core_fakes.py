@@ -76,7 +76,9 @@ NO_NAME = (
     "no model to name: the class has no model field and its messages' response_metadata "
     f"hold only what LangChain adds ({CORE}:2078-2089), no model_name"
 )
-NO_BIND_TOOLS = f"bind_tools is not overridden: LangChain's raises NotImplementedError ({CORE}:2426)"
+NO_BIND_TOOLS = (
+    f"bind_tools is not overridden: LangChain's raises NotImplementedError ({CORE}:2426)"
+)
 CORE_TOKENS = (
     f"{CORE}:837,854: stream calls _stream without a run manager and fires on_llm_new_token "
     "itself once per chunk, chunk= the ChatGenerationChunk (astream :970-991)"
@@ -91,8 +93,9 @@ def common(fields: str, no_stop: str) -> dict[str, Expect]:
         "secrets.secretstr": skipped(f"{FAKE}:{fields} {NO_SERVICE}"),
         "secrets.no_leak": skipped(f"{FAKE}:{fields} {NO_SERVICE}"),
         "docs.api_link": skipped(f"{FAKE}:{fields} {NO_SERVICE}; it calls no service"),
-        "stop.included": skipped(f"{FAKE}:{no_stop}: stop is ignored, so no answer stops: "
-                                 f"{ONE_VERDICT}"),
+        "stop.included": skipped(
+            f"{FAKE}:{no_stop}: stop is ignored, so no answer stops: {ONE_VERDICT}"
+        ),
         "stop.bound": skipped(f"{FAKE}:{fields}: no stop init field"),
         "chat.tool_calls": skipped(NO_BIND_TOOLS),
         "callbacks.lifecycle": passed(
@@ -103,7 +106,9 @@ def common(fields: str, no_stop: str) -> dict[str, Expect]:
 
 
 FAKE_LIST_EXPECTED = common("62-68: responses, sleep, i, error_on_chunk_number", "76-121") | {
-    "interface.llm_type": passed(f"{FAKE}:70-73: @property _llm_type returns 'fake-list-chat-model'"),
+    "interface.llm_type": passed(
+        f"{FAKE}:70-73: @property _llm_type returns 'fake-list-chat-model'"
+    ),
     "interface.identifying_params": passed(
         f"{FAKE}:151-154: @property returning {{'responses': [...]}}, a list of str, the same "
         "for identical instances"
@@ -112,8 +117,9 @@ FAKE_LIST_EXPECTED = common("62-68: responses, sleep, i, error_on_chunk_number",
         f"{FAKE}:95-101 _stream (a generator) and 124-130 _astream (an async generator) take "
         f"messages, stop, run_manager, **kwargs; _generate is SimpleChatModel's ({CORE}:2712)"
     ),
-    "methods.invoke": passed(f"{CORE}:2712-2723: SimpleChatModel wraps _call's str (87-92) in "
-                             "an AIMessage"),
+    "methods.invoke": passed(
+        f"{CORE}:2712-2723: SimpleChatModel wraps _call's str (87-92) in an AIMessage"
+    ),
     "methods.ainvoke": passed(f"{CORE}:2734-2745: SimpleChatModel runs _generate in an executor"),
     "methods.batch": passed(f"{FAKE}:158-171: batch overridden, one invoke per input, in order"),
     "methods.abatch": passed(f"{FAKE}:174-189: abatch awaits one ainvoke per input, in order"),
@@ -137,8 +143,9 @@ FAKE_LIST_EXPECTED = common("62-68: responses, sleep, i, error_on_chunk_number",
     "async.cancellation": passed(
         f"{FAKE}:136-149: _astream holds nothing open: closing it at a yield ends it"
     ),
-    "docs.class_docstring": failed(f'{FAKE}:60: the docstring is """Fake chat model for testing '
-                                   'purposes."""'),
+    "docs.class_docstring": failed(
+        f'{FAKE}:60: the docstring is """Fake chat model for testing purposes."""'
+    ),
     "docs.init_args": failed(f"{FAKE}:64: sleep has no docstring"),
     "chat.usage_metadata": skipped(
         f"{CORE}:2719-2722: invoke's AIMessage is built from _call's str, with no usage"
@@ -174,10 +181,12 @@ GENERIC_EXPECTED = common("238: messages, an iterator,", "254-315") | {
         f"LangChain's stream never passes; {CORE_TOKENS}"
     ),
     "streaming.token_before_yield": passed(CORE_ORDER),
-    "streaming.events": passed(f"{CORE}:2318-2353: astream streams _stream's chunks; "
-                               f"{CORE_EVENTS}"),
-    "stop.respected": failed(f"{FAKE}:254-264: _generate never reads stop; _stream (273) "
-                             "streams its answer whole"),
+    "streaming.events": passed(
+        f"{CORE}:2318-2353: astream streams _stream's chunks; {CORE_EVENTS}"
+    ),
+    "stop.respected": failed(
+        f"{FAKE}:254-264: _generate never reads stop; _stream (273) streams its answer whole"
+    ),
     "async.parity": passed(f"{CORE}:2271-2353: the async path runs the sync code in an executor"),
     "async.non_blocking": passed(
         f"{CORE}:2289, 2336-2351: _generate and every step of _stream run in an executor"
@@ -225,8 +234,9 @@ MESSAGES_LIST_EXPECTED = common("24-29: responses, sleep, i", "32-47") | {
         f"{CORE}:909-914: astream is LangChain's fallback, one ainvoke-sized chunk after the "
         "run has ended: the class has no stream of its own to cancel"
     ),
-    "docs.class_docstring": failed(f'{FAKE}:22: the docstring is """Fake chat model for testing '
-                                   'purposes."""'),
+    "docs.class_docstring": failed(
+        f'{FAKE}:22: the docstring is """Fake chat model for testing purposes."""'
+    ),
     "docs.init_args": passed(f"{FAKE}:25,27,29: responses, sleep and i each have a docstring"),
     "chat.usage_metadata": skipped(f"{FAKE}:46: the listed AIMessage, given with no usage"),
     "chat.response_metadata": failed(NO_NAME),
@@ -259,8 +269,9 @@ PARROT_EXPECTED = common("374-396: no fields; they", "382-392") | {
     "streaming.new_token": skipped(NOT_STREAMING % "374-396"),
     "streaming.token_before_yield": skipped(NOT_STREAMING % "374-396"),
     "streaming.events": skipped(NOT_STREAMING % "374-396"),
-    "stop.respected": failed(f"{FAKE}:389-392: _generate returns the message whole; stop (385) "
-                             "is never read"),
+    "stop.respected": failed(
+        f"{FAKE}:389-392: _generate returns the message whole; stop (385) is never read"
+    ),
     "async.parity": passed(f"{CORE}:2271-2292: ainvoke runs the same _generate"),
     "async.non_blocking": passed(f"{CORE}:2289: _generate runs in an executor"),
     "async.cancellation": skipped(
@@ -287,8 +298,7 @@ CASES: list[RealCase] = [
         distribution="langchain-core",
         build=build_generic,
         expected=GENERIC_EXPECTED,
-        how_built=HOW + "_generate and a sync _stream per word; async through LangChain's "
-        "executor",
+        how_built=HOW + "_generate and a sync _stream per word; async through LangChain's executor",
     ),
     RealCase(
         name="langchain_core.language_models.fake_chat_models:FakeMessagesListChatModel",

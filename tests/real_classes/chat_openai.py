@@ -16,7 +16,7 @@ import json
 import time
 from typing import Any, ClassVar
 
-from tests.real_classes.case import RealCase, failed, passed, skipped
+from tests.real_classes.case import Expect, RealCase, failed, passed
 from tests.real_classes.chat_wire import (
     answer,
     call_id,
@@ -96,7 +96,9 @@ class ChatCompletionsHandler(VendorHandler):
             "logprobs": None,
             "finish_reason": "tool_calls" if calls else "stop",
         }
-        self.send_json(200, {**meta, "object": "chat.completion", "choices": [choice], "usage": usage})
+        self.send_json(
+            200, {**meta, "object": "chat.completion", "choices": [choice], "usage": usage}
+        )
 
     def tool_calls(self, body: dict[str, Any], prompt: str) -> list[dict[str, Any]]:
         """The calls to answer with: the bound tools the last user turn names."""
@@ -238,21 +240,176 @@ def build_chat_together(url: str) -> tuple[Any, dict[str, Any]]:
     return ChatTogether, params
 
 
+BO = "langchain_openai/chat_models/base.py"
+TG = "langchain_together/chat_models.py"
+CORE = "langchain_core/language_models/chat_models.py"
+SDK_STOP = (
+    "openai/resources/chat/completions/completions.py:1493-1495: the returned text will "
+    "not contain the stop sequence"
+)
+CORE_TOKENS = (
+    f"{CORE}:837,854: LangChain's stream calls _stream without a run manager and fires "
+    "on_llm_new_token itself once per chunk (astream :970-991)"
+)
+
+
+def openai_style(stream_at: str, how_usage_is_off: str) -> dict[str, Expect]:
+    """The verdicts ``BaseChatOpenAI``'s code gives both classes.
+
+    ``stream_at`` names the ``_stream``/``_astream`` the class runs; ``how_usage_is_off``
+    says why its streamed chunks carry no usage.
+    """
+    return {
+        "interface.identifying_params": passed(
+            f"{BO}:2322-2325: model_name and _default_params (1563-1595: model, stream, "
+            "temperature, stop..., plain values), no client and no key"
+        ),
+        "methods.invoke": passed(
+            f"{BO}:1944-2014: _generate posts the messages, 2066-2160 builds the AIMessage"
+        ),
+        "methods.ainvoke": passed(f"{BO}:2299: _agenerate awaits the AsyncOpenAI client"),
+        "methods.batch": passed(f"{CORE}:770: no batch override; one invoke per input, in order"),
+        "methods.abatch": passed(f"{CORE}:901: no abatch override; one ainvoke per input"),
+        "methods.stream": passed(
+            f"{stream_at}; {BO}:1908-1930: one ChatGenerationChunk per SSE chunk, joining to "
+            "the text invoke returns"
+        ),
+        "methods.astream": passed(f"{BO}:2206-2230: one chunk per SSE chunk, async"),
+        "streaming.new_token": passed(
+            f"{BO}:1920-1925, 2222-2227: the class fires on_llm_new_token only when handed a "
+            f"run manager, which {CORE_TOKENS}: exactly one per chunk"
+        ),
+        "streaming.token_before_yield": passed(
+            f"{CORE}:854-856: LangChain fires on_llm_new_token, then yields (:991-993)"
+        ),
+        "streaming.events": passed(f"{BO}:2163-2243: a native _astream; {CORE}:991"),
+        "stop.respected": passed(
+            f"{BO}:2043-2046: stop goes into the request payload; the service cuts at the "
+            "earliest literal stop sequence on every path"
+        ),
+        "stop.included": failed(
+            f"{BO}:2043-2046: stop is only sent and never added back; {SDK_STOP}"
+        ),
+        "stop.bound": passed(
+            f"{BO}:1147: stop: list[str] | str | None (alias stop_sequences) goes into "
+            "_default_params (1574) and so into every request; a call-time stop replaces it "
+            f"in the payload ({BO}:2043-2046, {{**_default_params, **kwargs}}): call-time "
+            "wins, nothing raises"
+        ),
+        "async.parity": passed(f"{BO}:2163-2316: the async twins mirror the sync code"),
+        "async.non_blocking": passed(f"{BO}:2194,2299: the async paths await AsyncOpenAI"),
+        "async.cancellation": passed(
+            f"{BO}:2204: `async with` the SDK's AsyncStream, closed when the consumer cancels"
+        ),
+        "callbacks.lifecycle": passed(
+            f"{BO}:1867-2316: only _generate/_stream and their twins; LangChain opens and "
+            "closes each run with on_chat_model_start/on_llm_end"
+        ),
+        "chat.usage_metadata": failed(
+            f"{BO}:2126-2130: invoke's AIMessage carries the response's usage, but the stream "
+            f"carries none: {how_usage_is_off}, so _should_stream_usage ({BO}:1848-1865) is "
+            f"False, {BO}:1879-1880 never asks for stream_options.include_usage, and the "
+            "service streams usage only when asked "
+            "(openai/types/chat/chat_completion_stream_options_param.py:24-30)"
+        ),
+        "chat.response_metadata": passed(
+            f"{BO}:2144: invoke names the response's model (merged into response_metadata, "
+            f"{CORE}:2085-2089); {BO}:1671-1672: the finishing chunk names the same model"
+        ),
+        "chat.tool_calls": passed(
+            f"{BO}:2511: bind_tools overridden; {BO}:240-250: parse_tool_call gives name, "
+            f"dict args and the service's id; {BO}:571-593: streamed tool_calls become "
+            "tool_call_chunks keyed by the service's index"
+        ),
+    }
+
+
+CHAT_OPENAI_EXPECTED = openai_style(
+    f"{BO}:3865-3869: ChatOpenAI._stream passes *args, **kwargs to BaseChatOpenAI._stream",
+    f"{BO}:1435-1454: validate_environment turns stream_usage on only when no base URL "
+    "is set (and no OPENAI_BASE_URL), and any URL but OpenAI's leaves it None",
+) | {
+    "interface.llm_type": passed(f"{BO}:2375-2381: @property _llm_type returns 'openai-chat'"),
+    "interface.signatures": passed(
+        f"{BO}:3865 and 3871: _stream/_astream are pass-through (*args, **kwargs) "
+        f"dispatchers to {BO}:1867 and 2163, which take messages, stop, run_manager, "
+        f"**kwargs, as do _generate ({BO}:1944) and _agenerate (2245)"
+    ),
+    "secrets.secretstr": passed(
+        f"{BO}:814-816: openai_api_key: SecretStr | None | Callable (a callable holds no text)"
+    ),
+    "secrets.no_leak": passed(
+        f"{BO}:1456-1470: the raw key is resolved only into the SDK clients (797-803, "
+        "excluded from dumps); the service's 401 shows the key masked"
+    ),
+    "docs.class_docstring": passed(
+        f"{BO}:2988 builds `model = ChatOpenAI(...)`, {BO}:3035 calls `model.invoke(messages)`"
+    ),
+    "docs.init_args": failed(
+        f"{BO}:797-803,884,1020-1022: client, async_client, root_client, root_async_client, "
+        "openai_proxy, default_headers and default_query have no docstring or description"
+    ),
+    "docs.api_link": passed(
+        f"{BO}:2934: links the official OpenAI API specification "
+        "(https://github.com/openai/openai-openapi); 3005 the chat/create reference"
+    ),
+}
+
+CHAT_TOGETHER_EXPECTED = openai_style(
+    f"{TG}:18: no _stream of its own: BaseChatOpenAI._stream ({BO}:1867)",
+    f"{TG}:330-365: ChatTogether's validate_environment replaces BaseChatOpenAI's and never "
+    "sets stream_usage, so it stays None whatever the URL",
+) | {
+    "interface.llm_type": passed(f"{TG}:296-299: @property _llm_type returns 'together-chat'"),
+    "interface.signatures": passed(
+        f"{BO}:1867, 1944, 2163, 2245: the inherited _stream, _generate, _astream and "
+        "_agenerate take messages, stop, run_manager, **kwargs"
+    ),
+    "secrets.secretstr": passed(
+        f"{TG}:311: together_api_key: Optional[SecretStr]; the inherited openai_api_key "
+        f"({BO}:814-816) is SecretStr | None | Callable"
+    ),
+    "secrets.no_leak": passed(
+        f"{TG}:338-362: the raw key goes only into the openai SDK clients; the service's 401 "
+        "does not echo it"
+    ),
+    "docs.class_docstring": passed(
+        f"{TG}:53 builds `llm = ChatTogether(...)`, {TG}:73 calls `llm.invoke(messages)`"
+    ),
+    "docs.init_args": failed(
+        f"{TG}:319: together_api_base has no docstring, nor have the inherited "
+        f"{BO}:797-803,884,1020-1022 client, async_client, root_client, root_async_client, "
+        "openai_proxy, default_headers and default_query"
+    ),
+    "docs.api_link": failed(
+        f"{TG}:19-260: service-backed (together_api_key, together_api_base) but the "
+        "docstring holds no http(s):// link to Together's API documentation"
+    ),
+}
+
+NO_TRACING = {"LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"}
+
 CASES: list[RealCase] = [
     RealCase(
         name="langchain_openai:ChatOpenAI",
         distribution="langchain-openai",
         build=build_chat_openai,
-        expected={},
+        expected=CHAT_OPENAI_EXPECTED,
         server=ChatCompletionsHandler,
-        env={"LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"},
+        env=NO_TRACING,
+        how_built="openai SDK 3.x, Chat Completions over SSE on both paths, native async "
+        "(AsyncOpenAI), tool calls; api_key a SecretStr | None | Callable; default config "
+        "(stream_usage left as the class sets it for a custom base_url)",
     ),
     RealCase(
         name="langchain_together:ChatTogether",
         distribution="langchain-together",
         build=build_chat_together,
-        expected={},
+        expected=CHAT_TOGETHER_EXPECTED,
         server=TogetherChatHandler,
-        env={"LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"},
+        env=NO_TRACING,
+        how_built="BaseChatOpenAI subclass: the openai SDK against Together's "
+        "OpenAI-compatible /v1/chat/completions, SSE, native async, tool calls; "
+        "together_api_key a SecretStr",
     ),
 ]

@@ -95,9 +95,7 @@ def called_tools(tools: list[tuple[str, dict[str, Any] | None]], prompt: str) ->
     ``tools`` pairs each tool's name with its parameters' JSON schema. The calls
     come in the order the tools were bound, as ``{"name", "args"}``.
     """
-    return [
-        {"name": name, "args": sample_args(schema)} for name, schema in tools if name in prompt
-    ]
+    return [{"name": name, "args": sample_args(schema)} for name, schema in tools if name in prompt]
 
 
 def word_count(text: str) -> int:
