@@ -249,6 +249,7 @@ CASES: list[RealCase] = [
         expected=CHAT_ANTHROPIC_EXPECTED,
         server=ChatAnthropicHandler,
         env={"LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"},
+        kind="chat",
         how_built="anthropic SDK (httpx2), Messages API over SSE with named events on both "
         "paths, native async, tool_use blocks, usage in message_delta; api_key a SecretStr",
     ),

@@ -291,6 +291,7 @@ CASES: list[RealCase] = [
         distribution="langchain-core",
         build=build_fake_list,
         expected=FAKE_LIST_EXPECTED,
+        kind="chat",
         how_built=HOW + "a SimpleChatModel (_call) with native _stream/_astream per character",
     ),
     RealCase(
@@ -298,6 +299,7 @@ CASES: list[RealCase] = [
         distribution="langchain-core",
         build=build_generic,
         expected=GENERIC_EXPECTED,
+        kind="chat",
         how_built=HOW + "_generate and a sync _stream per word; async through LangChain's executor",
     ),
     RealCase(
@@ -305,6 +307,7 @@ CASES: list[RealCase] = [
         distribution="langchain-core",
         build=build_messages_list,
         expected=MESSAGES_LIST_EXPECTED,
+        kind="chat",
         how_built=HOW + "_generate only; streaming and async are LangChain's fallbacks",
     ),
     RealCase(
@@ -312,6 +315,7 @@ CASES: list[RealCase] = [
         distribution="langchain-core",
         build=build_parrot,
         expected=PARROT_EXPECTED,
+        kind="chat",
         how_built=HOW + "_generate echoes the last input message (a HumanMessage) back",
     ),
 ]

@@ -200,6 +200,7 @@ CASES: list[RealCase] = [
         expected=CHAT_OLLAMA_EXPECTED,
         server=OllamaChatHandler,
         env=NO_KEY_ENV,
+        kind="chat",
         how_built="ollama SDK (httpx Client/AsyncClient), /api/chat NDJSON on both paths "
         "(invoke aggregates the stream), native async, tool calls, usage on the done part; "
         "no credential field",

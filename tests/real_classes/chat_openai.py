@@ -397,6 +397,7 @@ CASES: list[RealCase] = [
         expected=CHAT_OPENAI_EXPECTED,
         server=ChatCompletionsHandler,
         env=NO_TRACING,
+        kind="chat",
         how_built="openai SDK 3.x, Chat Completions over SSE on both paths, native async "
         "(AsyncOpenAI), tool calls; api_key a SecretStr | None | Callable; default config "
         "(stream_usage left as the class sets it for a custom base_url)",
@@ -408,6 +409,7 @@ CASES: list[RealCase] = [
         expected=CHAT_TOGETHER_EXPECTED,
         server=TogetherChatHandler,
         env=NO_TRACING,
+        kind="chat",
         how_built="BaseChatOpenAI subclass: the openai SDK against Together's "
         "OpenAI-compatible /v1/chat/completions, SSE, native async, tool calls; "
         "together_api_key a SecretStr",

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tests.real_classes.case import Expect, RealCase, failed, passed
+from tests.real_classes.case import Expect, RealCase, failed, passed, text_llm
 from tests.real_classes.fake_vendor import VendorHandler, echo_text
 
 TGI_API_KEY = "tgi-gallery-api-key-0123456789"
@@ -333,7 +333,15 @@ CASES: list[RealCase] = [
         name="langchain_huggingface:HuggingFaceEndpoint",
         distribution="langchain-huggingface",
         build=build_langchain_huggingface,
-        expected=LANGCHAIN_HUGGINGFACE,
+        expected=LANGCHAIN_HUGGINGFACE
+        | text_llm(
+            f"{LH}:45",
+            passed(
+                f"{LH}:143: stop_sequences goes into every request ({LH}:329) and a call-time "
+                f"stop is added to it ({LH}:353-356) on _call, _acall, _stream and _astream: "
+                "both apply, nothing raises"
+            ),
+        ),
         server=TGIHandler,
         env=HF_ENV,
         how_built="huggingface_hub InferenceClient/AsyncInferenceClient (httpx), native async, "
@@ -343,7 +351,15 @@ CASES: list[RealCase] = [
         name="langchain_community.llms:HuggingFaceEndpoint",
         distribution="langchain-community",
         build=build_community,
-        expected=COMMUNITY,
+        expected=COMMUNITY
+        | text_llm(
+            f"{LC}:34",
+            passed(
+                f"{LC}:103: stop_sequences goes into every request ({LC}:221) and a call-time "
+                f"stop is appended to it ({LC}:243-246) on every path: both apply, nothing "
+                "raises"
+            ),
+        ),
         server=TGIHandler,
         env=HF_ENV,
         how_built="huggingface_hub InferenceClient/AsyncInferenceClient (httpx), native async, "
