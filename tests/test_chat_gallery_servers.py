@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +29,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
 
 from tests.real_classes import all_cases, running
-from tests.real_classes.case import RealCase
+from tests.real_classes.case import CHAT_ONLY_IDS, RealCase
 
 for _package in (
     "langchain_openai",
@@ -39,6 +42,7 @@ for _package in (
 PROMPT = "Say: The quick brown fox. Does it jump? (Yes!) Over the lazy dog, twice now."
 ECHO = PROMPT[:64]
 CASES = {case.name: case for case in all_cases()}
+RELEASE_0_2 = ("stop.bound", *CHAT_ONLY_IDS)
 
 
 @tool
@@ -279,3 +283,24 @@ def test_the_core_fakes_behave_as_their_expectations_say():
         fallback = name == "FakeMessagesListChatModel"  # no _stream: invoke's message, no token
         assert len(counter.chunks) == (0 if fallback else len(chunks)), name
     assert type(ParrotFakeChatModel().invoke(PROMPT)) is HumanMessage
+
+
+EVIDENCE = re.compile(r"([a-z_]+(?:/[A-Za-z0-9_]+)+\.py):(\d+)(?:-(\d+))?")
+"""``path/in/package.py:LINE`` or ``:LINE-LINE`` in an expectation's evidence."""
+
+
+def test_the_chat_evidence_cites_lines_of_the_installed_sources():
+    """Every ``path.py:LINE`` the chat cases and the release-0.2 ids cite exists."""
+    site = Path(importlib.util.find_spec("langchain_core").origin).parents[1]
+    checked = 0
+    for case in CASES.values():
+        ids = case.expected if case.kind == "chat" else RELEASE_0_2
+        for check_id in ids:
+            for path, first, last in EVIDENCE.findall(case.expected[check_id].evidence):
+                source = site / path
+                if not source.is_file():
+                    continue  # a distribution that is not installed here
+                lines = len(source.read_text().splitlines())
+                assert int(last or first) <= lines, f"{case.name} {check_id}: {path}:{first}"
+                checked += 1
+    assert checked > 100
