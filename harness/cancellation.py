@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any, cast
 from harness.recorders import TraceRecorder
 
 if TYPE_CHECKING:
-    from langchain_core.language_models.llms import BaseLLM
     from langchain_core.runnables import RunnableConfig
+
+    from harness.observe import Model
 
 GRACE_S = 0.2
 """How long the model's generator, tasks and threads get to wind down after the stream ends."""
@@ -103,7 +104,7 @@ def _open(reference: weakref.ref[Any]) -> bool:
 
 
 async def cancel_after_first_chunk(
-    llm: BaseLLM,
+    llm: Model,
     recorder: TraceRecorder,
     config: RunnableConfig,
     prompt: str,

@@ -228,8 +228,7 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
         jobs = [(spec, parse_params(params, source), source) for spec, params, source in specs]
         if args.isolation == "none":
             targets = [load_target(spec, params, source=source) for spec, params, source in jobs]
-            for target in targets:
-                target.build()
+            kinds = [_kind_name(target.build()) for target in targets]
     except (TargetError, SettingsError) as exc:
         raise UsageProblem(str(exc)) from None
     except KeyError as exc:
@@ -252,16 +251,20 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
 
                 code = [catalog()[check.id] for check in checks]
                 records = run_checks(targets[index], settings, code, progress)
-                label = targets[index].label
+                label, kind = targets[index].label, kinds[index]
             else:
-                records, output = _run_isolated(spec, params, settings, checks, progress)
+                records, output, kind = _run_isolated(spec, params, settings, checks, progress)
                 label = spec
         except (TargetError, TargetProblem) as exc:
             problems.append(str(exc))
             continue
         finally:
             progress(None)
-        reports.append(TargetReport(label, settings, records, args.isolation, output))
+        reports.append(
+            TargetReport(
+                label, settings, records, args.isolation, kind=kind, captured_output=output
+            )
+        )
     report = Report(reports, duration_s=time.perf_counter() - started)
     _write(report, paths)
     if reports:
@@ -293,10 +296,10 @@ def _run_isolated(
     settings: Any,
     checks: Sequence[Any],
     progress: Callable[[Any], None],
-) -> tuple[list[Any], str]:
+) -> tuple[list[Any], str, str]:
     """One target's records from a child process (``harness.run``), in catalog order.
 
-    Also what the model's process printed outside its calls (redacted).
+    Also what the model's process printed outside its calls (redacted), and its kind.
     """
     from harness.redact import Redactor
     from harness.run.parent import run_target
@@ -313,7 +316,15 @@ def _run_isolated(
         on_record=lambda record: progress(by_id[record.id]),
     )
     records = [run.records[check_id] for check_id in by_id if check_id in run.records]
-    return records, run.output
+    return records, run.output, run.kind
+
+
+def _kind_name(model: Any) -> str:
+    """``llm`` or ``chat``: the kind of a built model."""
+    from harness.kinds import kind_of
+
+    kind = kind_of(model)
+    return kind.name if kind else ""
 
 
 def _progress(label: str, total: int) -> Callable[[Any], None]:
@@ -341,7 +352,12 @@ def _print(report: Report, out: TextIO, colour: bool) -> None:
     for target in report.targets:
         print(file=out)
         lines = target_lines(
-            target.target, target.settings.stop_policy, target.records, colour=colour, details=True
+            target.target,
+            target.settings.stop_policy,
+            target.records,
+            colour=colour,
+            details=True,
+            kind=target.kind,
         )
         print("\n".join(lines), file=out)
     print(f"\n{report.verdict.upper()} in {report.duration_s:.1f} s", file=out)

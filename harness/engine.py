@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from harness.observe import Observations
-from harness.outcomes import CheckFailed, CheckRecord, Outcome, Verdict
+from harness.outcomes import CheckFailed, CheckRecord, Outcome, Verdict, skipped
 from harness.redact import ACTIVE
 from harness.registry import Check, catalog, select
 from harness.settings import Settings, SettingsError, merge
@@ -61,6 +61,12 @@ def apply_expectation(verdict: Verdict, reason: str | None) -> Verdict:
     return verdict
 
 
+def _applicable(check: Check, obs: Observations) -> Verdict | None:
+    """``skipped`` when the check's area is not for the model's kind (``chat.*`` on an LLM)."""
+    reason = obs.kind.not_applicable(check.area)
+    return skipped(reason, f"the model is a {check.area} model") if reason else None
+
+
 def run_check(check: Check, obs: Observations) -> CheckRecord:
     """Run one check; the model's faults fail it, the harness's are ``error``.
 
@@ -70,7 +76,7 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
     position: tuple[str, int] | None = None
     active = ACTIVE.set(obs.redact)
     try:
-        verdict = check.function(obs)
+        verdict = _applicable(check, obs) or check.function(obs)
     except CheckFailed as failed:
         verdict = Verdict(Outcome.FAILED, render_failure(check, obs, failed))
         position = obs.facts.position(failed.failure.method)

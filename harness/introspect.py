@@ -34,6 +34,10 @@ CREDENTIAL_PATTERNS = (
 TOKENIZER_VOCABULARY = frozenset(
     f"{kind}_token" for kind in ("eos", "bos", "pad", "stop", "unk", "sep", "cls", "mask")
 )
+STOP_FIELDS = ("stop", "stop_sequences", "stop_words", "stop_sequence")
+"""Names (or aliases) of an init field holding stop sequences for every call."""
+MODEL_NAME_FIELDS = ("model", "model_name", "model_id", "deployment_name", "repo_id")
+"""Names (or aliases) of an init field naming the model a service runs."""
 URL_PATTERNS = ("*url*", "*uri*", "*endpoint*", "*api_base*", "host", "*_host")
 LOOKUP_WORDS = frozenset(
     (
@@ -246,6 +250,23 @@ class Facts:
         if IDENTIFIER_DOC.search(doc) and not SECRET_DOC.search(doc):
             return True
         return info.annotation is Any and bool(OBJECT_DOC.search(doc))
+
+    def _field_named(self, names: tuple[str, ...]) -> str | None:
+        """The first init field whose name or alias is one of ``names``."""
+        return next(
+            (name for name, info in self.fields.items() if {name, info.alias} & set(names)),
+            None,
+        )
+
+    @property
+    def stop_field(self) -> str | None:
+        """The init field holding stop sequences for every call (``stop``, ``stop_sequences``)."""
+        return self._field_named(STOP_FIELDS)
+
+    @property
+    def model_name_field(self) -> str | None:
+        """The init field naming the model (``model``, ``model_name``...), if any."""
+        return self._field_named(MODEL_NAME_FIELDS)
 
     @cached_property
     def url_fields(self) -> tuple[str, ...]:

@@ -18,14 +18,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
-from langchain_core.messages import HumanMessage, SystemMessage, get_buffer_string
-from langchain_core.prompt_values import StringPromptValue
 from langchain_core.runnables import RunnableConfig
 from pydantic import SecretStr
 
 from harness.canary import make_canaries, static_surfaces
 from harness.cancellation import GRACE_S, cancel_after_first_chunk, thread_starts_recorded
 from harness.introspect import Facts, is_secretstr, read_facts
+from harness.kinds import Kind, kind_of
+from harness.kinds.base import PROMPT
+from harness.kinds.chat import message_text
 from harness.loop_monitor import blame_scope, watch
 from harness.recorders import (
     AMBIENT,
@@ -41,31 +42,16 @@ from harness.recorders import (
 )
 from harness.redact import Redactor
 from harness.settings import Settings
-from harness.stop_plan import StopPlan, plan_stops
+from harness.stop_plan import StopCase, StopPlan, plan_stops
 from harness.target_loop import TargetLoop
 from harness.targets import Target, TargetError, one_line
 
 if TYPE_CHECKING:
-    from langchain_core.language_models.llms import BaseLLM
+    from langchain_core.language_models import BaseLanguageModel
 
-PROMPT = "The quick brown fox. Does it jump? (Yes!) Over the lazy dog, twice."
-PROMPT_2 = "Another prompt: pack my box with five dozen liquor jugs."
-MESSAGES = [
-    SystemMessage(content="You are a helpful bot."),
-    HumanMessage(content="Say something short."),
-]
-INPUTS: dict[str, Any] = {
-    "str": PROMPT,
-    "PromptValue": StringPromptValue(text=PROMPT_2),
-    "messages": MESSAGES,
-}
-"""The inputs of ``invoke`` and friends, by kind, each with a distinct prompt."""
-FORMATTED = {
-    "str": PROMPT,
-    "PromptValue": PROMPT_2,
-    "messages": get_buffer_string(MESSAGES),
-}
-"""The prompt string LangChain hands the model for each input."""
+    Model = BaseLanguageModel[Any]
+else:
+    Model = Any
 
 HUNG_TIMEOUT_S = 2.0
 """The time limit of every call after one call of the same target has hung."""
@@ -73,8 +59,8 @@ T = TypeVar("T")
 CANCEL_DEADLINE_S = 5.0
 """How long a cancelled stream may take to end (capped by the call timeout)."""
 
-Body = Callable[["BaseLLM", TraceRecorder, RunnableConfig], Any]
-AsyncBody = Callable[["BaseLLM", TraceRecorder, RunnableConfig], Awaitable[Any]]
+Body = Callable[[Model, TraceRecorder, RunnableConfig], Any]
+AsyncBody = Callable[[Model, TraceRecorder, RunnableConfig], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -166,7 +152,7 @@ class Observations:
         return cast("T", returned.value)
 
     @cached_property
-    def llm(self) -> BaseLLM:
+    def llm(self) -> Model:
         """The model built with the user's params (``TargetError`` if it cannot be).
 
         Construction is bounded like a call: a constructor that waits for a dead
@@ -182,6 +168,14 @@ class Observations:
         facts = self.__dict__["facts"] = read_facts(llm)
         self.redact.add_model_secrets(llm, facts.credential_fields)
         return llm
+
+    @cached_property
+    def kind(self) -> Kind:
+        """The model's kind: its inputs, how its results read, which checks apply."""
+        kind = kind_of(self.llm)
+        if kind is None:  # Target.build lets only models of a known kind through
+            raise TargetError(f"{self.target.label}: not a LangChain LLM or chat model")
+        return kind
 
     @cached_property
     def facts(self) -> Facts:
@@ -206,15 +200,15 @@ class Observations:
             min(self.settings.timeout_s, HUNG_TIMEOUT_S) if self.hung else self.settings.timeout_s
         )
 
-    def record(self, label: str, body: Body) -> Call:
-        """Make one instrumented sync call."""
-        return self._record(label, body, is_async=False)
+    def record(self, label: str, body: Body, llm: Model | None = None) -> Call:
+        """Make one instrumented sync call (on ``llm``: another instance, or a binding)."""
+        return self._record(label, body, is_async=False, llm=llm)
 
     def record_async(
         self,
         label: str,
         body: AsyncBody,
-        llm: BaseLLM | None = None,
+        llm: Model | None = None,
         timeout_s: float | None = None,
     ) -> Call:
         """Make one instrumented async call on the target's event loop."""
@@ -226,7 +220,7 @@ class Observations:
         body: Any,
         *,
         is_async: bool,
-        llm: BaseLLM | None = None,
+        llm: Model | None = None,
         timeout_s: float | None = None,
     ) -> Call:
         llm, limit = llm or self.llm, timeout_s or self.timeout_s
@@ -237,7 +231,8 @@ class Observations:
         context = contextvars.copy_context()  # the call's own: counts, logs, prints
         context.run(CURRENT.set, instruments)
         started = time.perf_counter()
-        with AMBIENT.installed(), self.counter.counting(type(llm)):
+        model = getattr(llm, "bound", llm)  # a RunnableBinding (bind_tools) counts its model
+        with AMBIENT.installed(), self.counter.counting(type(model)):
             returned = run(lambda: body(llm, recorder, config), limit, context)
         self.hung = self.hung or isinstance(returned.error, CallTimeout)
         return Call(
@@ -270,8 +265,18 @@ class Observations:
             return {name: future.result() for name, future in futures.items()}
 
     WAVES = (
-        ("invoke", "ainvoke", "batch", "abatch", "stream", "astream", "events", "canary"),
-        ("stop_calls",),
+        (
+            "invoke",
+            "ainvoke",
+            "batch",
+            "abatch",
+            "stream",
+            "astream",
+            "events",
+            "canary",
+            "tool_calls",
+        ),
+        ("stop_calls", "bound_stop"),
     )
     """Observations that can overlap: calls on their own, judged on their own.
     The loop monitor and the cancellation scenario always run alone."""
@@ -290,6 +295,8 @@ class Observations:
         value = vars(self).get(name)
         if isinstance(value, CanaryRun):
             value = value.call
+        if isinstance(value, (BoundStop, ToolCalls)):
+            value = value.calls
         calls = value.values() if isinstance(value, dict) else [value]
         return sum(call.model_calls for call in calls if isinstance(call, Call))
 
@@ -305,7 +312,7 @@ class Observations:
         return self._concurrently(
             {
                 kind: functools.partial(self.record, f"invoke({kind})", _invoker(value))
-                for kind, value in INPUTS.items()
+                for kind, value in self.kind.inputs.items()
             }
         )
 
@@ -315,53 +322,54 @@ class Observations:
         return self._concurrently(
             {
                 kind: functools.partial(self.record_async, f"ainvoke({kind})", _ainvoker(value))
-                for kind, value in INPUTS.items()
+                for kind, value in self.kind.inputs.items()
             }
         )
 
     @cached_property
     def batch(self) -> Call:
-        """``batch`` of the three inputs, in the order of ``INPUTS``."""
-        return self.record("batch", lambda llm, _, cfg: llm.batch(list(INPUTS.values()), cfg))
+        """``batch`` of the three inputs, in the order of ``kind.inputs``."""
+        inputs = list(self.kind.inputs.values())
+        return self.record("batch", lambda llm, _, cfg: llm.batch(inputs, cfg))
 
     @cached_property
     def abatch(self) -> Call:
         """``abatch`` of the three inputs."""
-        return self.record_async(
-            "abatch", lambda llm, _, cfg: llm.abatch(list(INPUTS.values()), cfg)
-        )
+        inputs = list(self.kind.inputs.values())
+        return self.record_async("abatch", lambda llm, _, cfg: llm.abatch(inputs, cfg))
 
     @cached_property
     def stream(self) -> Call:
         """``stream`` of the str prompt, every chunk's receipt in the trace."""
-        return self.record("stream", _consumer())
+        return self.record("stream", _consumer(self.kind))
 
     @cached_property
     def astream(self) -> Call:
         """``astream`` of the str prompt, every chunk's receipt in the trace."""
-        return self.record_async("astream", _aconsumer())
+        return self.record_async("astream", _aconsumer(self.kind))
 
     @property
     def deterministic(self) -> bool | None:
         """Whether identical calls gave identical text (None: unknown).
 
-        ``batch`` runs ``_call`` on the same three prompts as the three
+        ``batch`` runs the model on the same three inputs as the three
         ``invoke`` calls, so if the model is deterministic its results are
         the invoke results, in some order; no extra call is spent on it.
         """
-        singles = [call.output for call in self.invoke.values()]
+        singles = self.kind.texts([call.output for call in self.invoke.values()])
         batch = self.batch.output
-        texts = [*singles, *(batch if isinstance(batch, list) else [None])]
-        if not all(isinstance(text, str) for text in texts):
+        batched = self.kind.texts(batch) if isinstance(batch, list) else None
+        if singles is None or batched is None:
             return None
-        return sorted(singles) == sorted(batch)
+        return sorted(singles) == sorted(batched)
 
     def text_of(self, path: str) -> str | None:
         """The text a public path gave for ``PROMPT``, if it was valid.
 
-        ``invoke``/``ainvoke`` must return a str, ``stream``/``astream`` yield
-        str chunks. Other areas only judge valid paths, so that a broken path
-        fails its own ``methods.*`` check and nothing else.
+        ``invoke``/``ainvoke`` must return the kind's result type (a str, an
+        ``AIMessage``), ``stream``/``astream`` yield its chunks. Other areas
+        only judge valid paths, so that a broken path fails its own
+        ``methods.*`` check and nothing else.
         """
         calls: dict[str, Callable[[], Call]] = {
             "invoke": lambda: self.invoke["str"],
@@ -372,16 +380,18 @@ class Observations:
         call = calls[path]()  # only the path asked for: each call costs money
         if not call.ok:
             return None
-        if path.endswith("stream"):
-            chunks = call.output
-            if not chunks or not all(isinstance(c, str) for c in chunks):
-                return None
-            joined = "".join(chunks)
-            reference = self.invoke["str"].output
-            if self.deterministic and joined != reference:
-                return None
-            return joined
-        return call.output if isinstance(call.output, str) else None
+        if not path.endswith("stream"):
+            return self.kind.text(call.output)
+        joined = self.kind.joined(call.output)
+        if joined is not None and self.deterministic and joined != self.text_of("invoke"):
+            return None
+        return joined
+
+    def chunk_texts(self, path: str) -> list[str] | None:
+        """The text of each chunk ``stream`` or ``astream`` yielded (None if not valid)."""
+        if self.text_of(path) is None:
+            return None
+        return [str(self.kind.chunk_text(chunk)) for chunk in getattr(self, path).output]
 
     # --- stop sequences -------------------------------------------------------
 
@@ -392,7 +402,7 @@ class Observations:
         if output is None:
             return None
         chunks = {
-            path: getattr(self, path).output if self.text_of(path) == output else None
+            path: self.chunk_texts(path) if self.text_of(path) == output else None
             for path in ("stream", "astream")
         }
         return plan_stops(output, chunks, deterministic=self.deterministic is not False)
@@ -418,14 +428,90 @@ class Observations:
                     "ainvoke(stop)",
                     lambda llm, _, cfg: llm.ainvoke(PROMPT, cfg, stop=stops["ainvoke"]),
                 ),
-                "stream": lambda: self.record("stream(stop)", _consumer(stops["stream"])),
-                "astream": lambda: self.record_async("astream(stop)", _aconsumer(stops["astream"])),
+                "stream": lambda: self.record(
+                    "stream(stop)", _consumer(self.kind, stops["stream"])
+                ),
+                "astream": lambda: self.record_async(
+                    "astream(stop)", _aconsumer(self.kind, stops["astream"])
+                ),
                 "never": lambda: self.record(
                     "invoke(stop never found)",
                     lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=[plan.never]),
                 ),
             }
         )
+
+    @cached_property
+    def bound_stop(self) -> BoundStop | None:
+        """The model built with a stop list in its stop init field, then called.
+
+        ``invoke`` and ``stream`` of ``PROMPT``, and ``invoke`` with a call-time
+        stop on top (``both``). None when the class has no stop field or there
+        is no stop plan. The construction stop is the plain-word list of
+        ``ainvoke``'s case, the call-time one the first sequence of ``invoke``'s.
+        """
+        field_name, plan = self.facts.stop_field, self.stop_plan
+        if field_name is None or plan is None:
+            return None
+        case, on_top = plan.cases["ainvoke"], plan.cases["invoke"]
+        key = self.facts.fields[field_name].alias or field_name
+        errors = []
+        for value in (case.stop, case.first):  # a list, else the plain text
+            built = run_bounded(
+                functools.partial(self.target.build_with, self.llm, {key: value}),
+                self.settings.timeout_s,
+            )
+            if built.error is None:
+                break
+            errors.append(one_line(built.error))
+        else:
+            return BoundStop(field_name, case, on_top, {}, refused="; ".join(errors))
+        bound: Model = built.value
+        calls = self._concurrently(
+            {
+                "invoke": lambda: self.record(
+                    "invoke (stop bound)", lambda llm, _, cfg: llm.invoke(PROMPT, cfg), bound
+                ),
+                "stream": lambda: self.record("stream (stop bound)", _consumer(self.kind), bound),
+                "both": lambda: self.record(
+                    "invoke (stop bound, and a call-time stop)",
+                    lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=[on_top.first]),
+                    bound,
+                ),
+            }
+        )
+        return BoundStop(field_name, case, on_top, calls)
+
+    # --- tool calls (chat models) ---------------------------------------------
+
+    @cached_property
+    def tool_calls(self) -> ToolCalls | None:
+        """``invoke``, ``stream`` and ``astream`` with two tools bound and a prompt naming both.
+
+        None when the class does not override ``bind_tools`` (or is not a chat model).
+        """
+        if self.kind.only_for != "chat" or not self.facts.defines("bind_tools"):
+            return None
+        from harness.tools import TOOL_PROMPT, tools
+
+        try:
+            bound = self.read("bind_tools", lambda: cast("Any", self.llm).bind_tools(tools()))
+        except Exception as exc:
+            return ToolCalls({}, refused=one_line(exc))
+        calls = self._concurrently(
+            {
+                "invoke": lambda: self.record(
+                    "invoke (tools bound)", lambda llm, _, cfg: llm.invoke(TOOL_PROMPT, cfg), bound
+                ),
+                "stream": lambda: self.record(
+                    "stream (tools bound)", _consumer(self.kind, prompt=TOOL_PROMPT), bound
+                ),
+                "astream": lambda: self.record_async(
+                    "astream (tools bound)", _aconsumer(self.kind, prompt=TOOL_PROMPT), bound
+                ),
+            }
+        )
+        return ToolCalls(calls)
 
     # --- streaming events ---------------------------------------------------
 
@@ -449,10 +535,10 @@ class Observations:
         scope = blame_scope(type(self.llm))
 
         def watched(method: str) -> AsyncBody:
-            async def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
+            async def run(llm: Model, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
                 if method == "ainvoke":
                     return await watch(lambda: llm.ainvoke(PROMPT, cfg), scope)
-                return await watch(lambda: _aconsumer()(llm, recorder, cfg), scope)
+                return await watch(lambda: _aconsumer(self.kind)(llm, recorder, cfg), scope)
 
             return run
 
@@ -467,7 +553,7 @@ class Observations:
         call_limit = self.timeout_s
         deadline = min(call_limit, CANCEL_DEADLINE_S)
 
-        async def run(llm: BaseLLM, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
+        async def run(llm: Model, recorder: TraceRecorder, cfg: RunnableConfig) -> Any:
             with thread_starts_recorded():  # who starts each thread, while the scenario runs
                 return await cancel_after_first_chunk(
                     llm, recorder, cfg, PROMPT, generators, len(generators), deadline, call_limit
@@ -498,7 +584,7 @@ class Observations:
         construction = {"construction output": printed, "construction log records": logs}
         if built.error is not None:
             return self._refused(canaries, built.error, construction)
-        llm = cast("BaseLLM", built.value)
+        llm = cast("Model", built.value)
         surfaces = static_surfaces(llm) | construction
         mark = AMBIENT.mark()
         call = self.record_async("astream_events (canary)", _traced_stream_events, llm)
@@ -561,6 +647,31 @@ class Observations:
 
 
 @dataclass(frozen=True)
+class BoundStop:
+    """The model built with a stop list at construction, and its calls."""
+
+    field: str
+    """The stop init field (its name)."""
+    case: StopCase
+    """The construction stop list and the answers it must give."""
+    on_top: StopCase
+    """The call-time stop passed on top of it (its first sequence)."""
+    calls: dict[str, Call]
+    """``invoke``, ``stream`` and ``both`` (invoke with the call-time stop too)."""
+    refused: str = ""
+    """Why the model could not be built with the stop list (empty when it was)."""
+
+
+@dataclass(frozen=True)
+class ToolCalls:
+    """``invoke``, ``stream`` and ``astream`` with tools bound."""
+
+    calls: dict[str, Call]
+    refused: str = ""
+    """Why ``bind_tools`` raised (empty when it did not)."""
+
+
+@dataclass(frozen=True)
 class CanaryRun:
     """Where the canaries were looked for: each surface as text."""
 
@@ -571,52 +682,60 @@ class CanaryRun:
     """Why no instance could be built with the canaries (empty when one was)."""
 
 
-def _consumer(stop: list[str] | None = None) -> Body:
-    """Read ``stream`` of ``PROMPT``, putting the receipt of each chunk in the trace."""
+def _receipt(kind: Kind, chunk: Any) -> str:
+    """The text of a chunk as the caller got it (its repr if it is not this kind's chunk)."""
+    text = kind.chunk_text(chunk)
+    return text if text is not None else repr(chunk)
 
-    def consume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
+
+def _consumer(kind: Kind, stop: list[str] | None = None, prompt: str = PROMPT) -> Body:
+    """Read ``stream`` of ``prompt``, putting the receipt of each chunk in the trace."""
+
+    def consume(llm: Model, recorder: TraceRecorder, config: RunnableConfig) -> list[Any]:
         chunks = []
-        for chunk in llm.stream(PROMPT, config=config, stop=stop):
-            recorder.received(chunk)
+        for chunk in llm.stream(prompt, config=config, stop=stop):
+            recorder.received(_receipt(kind, chunk))
             chunks.append(chunk)
         return chunks
 
     return consume
 
 
-def _aconsumer(stop: list[str] | None = None) -> AsyncBody:
-    """Read ``astream`` of ``PROMPT``, putting the receipt of each chunk in the trace."""
+def _aconsumer(kind: Kind, stop: list[str] | None = None, prompt: str = PROMPT) -> AsyncBody:
+    """Read ``astream`` of ``prompt``, putting the receipt of each chunk in the trace."""
 
-    async def consume(llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig) -> list[str]:
+    async def consume(llm: Model, recorder: TraceRecorder, config: RunnableConfig) -> list[Any]:
         chunks = []
-        async for chunk in llm.astream(PROMPT, config=config, stop=stop):
-            recorder.received(chunk)
+        async for chunk in llm.astream(prompt, config=config, stop=stop):
+            recorder.received(_receipt(kind, chunk))
             chunks.append(chunk)
         return chunks
 
     return consume
 
 
-def _chain(llm: BaseLLM) -> Any:
+def _chain(llm: Model) -> Any:
     from langchain_core.prompts import ChatPromptTemplate
 
     return ChatPromptTemplate.from_messages([("human", "{input}")]) | llm
 
 
 def _event_text(event: Mapping[str, Any]) -> str | None:
+    """The text of a stream event's chunk, or of an end event's output."""
     data = event.get("data", {})
     if "chunk" in data:
-        return str(getattr(data["chunk"], "text", data["chunk"]))
+        chunk = data["chunk"]
+        return chunk if isinstance(chunk, str) else message_text(chunk)
     output = data.get("output")
     if event["event"] == "on_llm_end" and isinstance(output, Mapping):
         return "".join(g.get("text", "") for gens in output.get("generations", []) for g in gens)
-    if event["event"] == "on_chain_end" and isinstance(output, str):
-        return output
+    if event["event"].endswith("_end"):
+        return output if isinstance(output, str) else message_text(output)
     return None
 
 
 async def _stream_events(
-    llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig
+    llm: Model, recorder: TraceRecorder, config: RunnableConfig
 ) -> list[tuple[str, str, str | None]]:
     return [
         (event["event"], event.get("name", ""), _event_text(event))
@@ -625,7 +744,7 @@ async def _stream_events(
 
 
 async def _traced_stream_events(
-    llm: BaseLLM, recorder: TraceRecorder, config: RunnableConfig
+    llm: Model, recorder: TraceRecorder, config: RunnableConfig
 ) -> tuple[list[Any], list[Any]]:
     from langchain_core.tracers.run_collector import RunCollectorCallbackHandler
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
+from langchain_core.messages import BaseMessage, get_buffer_string
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
 from harness.introspect import MODEL_METHODS, defined_by_user
@@ -58,9 +59,9 @@ class TraceRecorder(BaseCallbackHandler):
         self.payloads: list[str] = []
         """Everything the callbacks carried, as text, for the secrets scan."""
 
-    def received(self, chunk: object) -> None:
-        """Record that the caller got ``chunk`` from the stream."""
-        self.events.append(Event("received", text=str(chunk)))
+    def received(self, text: object) -> None:
+        """Record that the caller got a chunk (its text) from the stream."""
+        self.events.append(Event("received", text=str(text)))
 
     def on_llm_start(
         self,
@@ -73,6 +74,19 @@ class TraceRecorder(BaseCallbackHandler):
         """Record a run's start with its prompts."""
         self.payloads.append(repr((serialized, prompts, kwargs)))
         self.events.append(Event("start", run_id, data={"prompts": list(prompts)}))
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        **kwargs: Any,
+    ) -> None:
+        """Record a chat run's start, its messages as buffer strings (the run's "prompts")."""
+        self.payloads.append(repr((serialized, messages, kwargs)))
+        prompts = [get_buffer_string(batch) for batch in messages]
+        self.events.append(Event("start", run_id, data={"prompts": prompts}))
 
     def on_llm_new_token(
         self,
@@ -117,6 +131,17 @@ class AsyncTraceRecorder(AsyncCallbackHandler):
     ) -> None:
         """Record a run's start."""
         self.sink.on_llm_start(serialized, prompts, run_id=run_id, **kwargs)
+
+    async def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        **kwargs: Any,
+    ) -> None:
+        """Record a chat run's start."""
+        self.sink.on_chat_model_start(serialized, messages, run_id=run_id, **kwargs)
 
     async def on_llm_new_token(
         self,

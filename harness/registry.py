@@ -31,6 +31,7 @@ AREAS = (
     "async",
     "callbacks",
     "docs",
+    "chat",
 )
 
 CheckFunction = Callable[["Observations"], Verdict]
@@ -109,6 +110,7 @@ SECTIONS = {
     "Secret API keys": ("secrets",),
     "Async": ("async",),
     "Documentation": ("docs",),
+    "Chat models": ("chat",),
 }
 """The guide's sections (and the design card's Async), with their areas, in order."""
 

@@ -21,7 +21,7 @@ from harness.outcomes import CheckRecord, Outcome
 from harness.registry import SECTIONS, catalog_info
 from harness.settings import Settings
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 BAD = (Outcome.FAILED, Outcome.ERROR)
 
@@ -35,6 +35,8 @@ class TargetReport:
     records: Sequence[CheckRecord]
     isolation: str = "none"
     """``process`` when the target ran in a child process, else ``none``."""
+    kind: str = ""
+    """The model's kind: ``llm`` (``BaseLLM``) or ``chat`` (``BaseChatModel``); empty if unknown."""
     captured_output: str = ""
     """What the model's process printed outside its calls (redacted)."""
 
@@ -97,6 +99,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "targets": [
             {
                 "target": target.target,
+                **({"kind": target.kind} if target.kind else {}),
                 "settings": {
                     "stop_policy": target.settings.stop_policy,
                     "timeout_s": target.settings.timeout_s,
@@ -125,6 +128,13 @@ BOXES = {
 }
 
 
+def _kind_words(kind: str) -> str:
+    """``Kind: **chat model** · `` for a known kind, else nothing."""
+    from harness.terminal import KIND_NAMES
+
+    return f"Kind: **{KIND_NAMES[kind]}** · " if kind in KIND_NAMES else ""
+
+
 def to_markdown(report: Report) -> str:
     """The guide's contribution checklist with boxes ticked, then the failures."""
     checks = catalog_info()
@@ -134,7 +144,8 @@ def to_markdown(report: Report) -> str:
         lines += [
             f"## `{target.target}`",
             "",
-            f"Stop policy: **{target.settings.stop_policy}** · {tally['passed']} passed, "
+            f"{_kind_words(target.kind)}Stop policy: **{target.settings.stop_policy}** · "
+            f"{tally['passed']} passed, "
             f"{tally['failed']} failed, {tally['skipped']} skipped, {tally['xfailed']} "
             f"expected failures, {tally['error']} harness errors · {tally['checks_run']} of "
             f"{tally['catalog_size']} checks · {tally['model_calls']} model calls",

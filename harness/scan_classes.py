@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from harness.engine import apply_expectation, run_check
 from harness.introspect import Facts, class_facts, unvalidated
+from harness.kinds import kind_of_class
 from harness.no_network import no_network
 from harness.observe import Observations
 from harness.outcomes import CheckRecord, Outcome, Verdict
@@ -31,12 +32,7 @@ from harness.settings import Settings
 from harness.targets import Target, TargetError, one_line
 
 if TYPE_CHECKING:
-    from langchain_core.language_models.llms import BaseLLM
-
-CHAT_UNJUDGED = (
-    "not judged for chat models yet: it compares `str(model)` with the params, a rendering "
-    "only BaseLLM has"
-)
+    from harness.observe import Model
 
 
 def class_label(cls: type) -> str:
@@ -46,14 +42,8 @@ def class_label(cls: type) -> str:
 
 def model_kind(cls: type) -> str | None:
     """``"llm"`` for a ``BaseLLM`` subclass, ``"chat"`` for a ``BaseChatModel`` one, else None."""
-    from langchain_core.language_models.chat_models import BaseChatModel
-    from langchain_core.language_models.llms import BaseLLM
-
-    if not inspect.isclass(cls):
-        return None
-    if issubclass(cls, BaseLLM):
-        return "llm"
-    return "chat" if issubclass(cls, BaseChatModel) else None
+    kind = kind_of_class(cls) if inspect.isclass(cls) else None
+    return kind.name if kind else None
 
 
 def classes_defined_in(module: Any) -> list[type]:
@@ -98,14 +88,14 @@ class ClassObservations(Observations):
         return instance, ""
 
     @cached_property
-    def llm(self) -> BaseLLM:
+    def llm(self) -> Model:
         """The built instance, else one made without validation (``NoInstance`` if none)."""
         instance, problem = self.built
         if instance is None:
             instance = unvalidated(self.cls)
         if instance is None:
             raise NoInstance(f"no instance can be made, even without validation ({problem})")
-        return cast("BaseLLM", instance)
+        return cast("Model", instance)
 
 
 @contextlib.contextmanager
@@ -148,16 +138,14 @@ def check_class(cls: type, checks: Sequence[Check], settings: Settings) -> Class
 def scan_check(check: Check, obs: ClassObservations) -> CheckRecord:
     """Run one check that needs no call, with the network blocked and prints kept out."""
     with no_network(), _quiet():  # also the twin interface.identifying_params builds
-        return _run(check, obs, model_kind(obs.cls) or "llm")
+        return _run(check, obs)
 
 
-def _run(check: Check, obs: ClassObservations, kind: str) -> CheckRecord:
+def _run(check: Check, obs: ClassObservations) -> CheckRecord:
     if check.needs == "calls":
         raise ValueError(f"{check.id} needs model calls; a scan makes none")
     if check.needs == "instance":
         instance, problem = obs.built
-        if kind == "chat":
-            return _skip(check, obs, CHAT_UNJUDGED)
         if instance is None:
             return _skip(
                 check,

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
-    from langchain_core.language_models.llms import BaseLLM
+    from langchain_core.language_models import BaseLanguageModel
+
+    Model = BaseLanguageModel[Any]
 
 REFERENCE_SPEC = "reference_llm:EchoLLM"
 REFERENCE_PARAMS: dict[str, Any] = {"n": 64}
@@ -29,9 +31,9 @@ class Target:
     params: Mapping[str, Any] = field(default_factory=dict)
     is_class: bool = True
 
-    def build(self, **overrides: Any) -> BaseLLM:
+    def build(self, **overrides: Any) -> Model:
         """Make a fresh instance; ``overrides`` replace params (classes only)."""
-        from langchain_core.language_models.llms import BaseLLM
+        from harness.kinds import kind_of
 
         kwargs = {**self.params, **overrides}
         try:
@@ -39,13 +41,14 @@ class Target:
         except Exception as exc:
             what = "params fail the class's validation" if self.is_class else "factory raised"
             raise TargetError(f"{self.label}: {what}: {one_line(exc)}") from exc
-        if not isinstance(instance, BaseLLM):
+        if kind_of(instance) is None:
             raise TargetError(
-                f"{self.label}: the factory returned {type(instance).__name__}, not a LangChain LLM"
+                f"{self.label}: the factory returned {type(instance).__name__}, "
+                "not a LangChain LLM or chat model"
             )
-        return instance
+        return cast("Model", instance)
 
-    def build_with(self, instance: Any, overrides: Mapping[str, Any]) -> BaseLLM:
+    def build_with(self, instance: Any, overrides: Mapping[str, Any]) -> Model:
         """A fresh instance like ``instance``, with ``overrides`` (init values by name or alias).
 
         A class target is rebuilt from its params. A factory target takes no
@@ -64,7 +67,7 @@ class Target:
         error: Exception | None = None
         for values in attempts:
             try:
-                return cast("BaseLLM", cls(**{**values, **overrides}))
+                return cast("Model", cls(**{**values, **overrides}))
             except Exception as exc:
                 error = exc
         raise TargetError(
@@ -147,7 +150,7 @@ def load_target(
     source: str = "target",
 ) -> Target:
     """Resolve a spec to a ``Target``; raise ``TargetError`` with one line."""
-    from langchain_core.language_models.llms import BaseLLM
+    from harness.kinds import kind_of_class
 
     param_dict = parse_params(params, source)
     if isinstance(spec, str):
@@ -155,10 +158,12 @@ def load_target(
     else:
         label, obj = f"{spec.__module__}:{spec.__qualname__}", spec
     if inspect.isclass(obj):
-        if not issubclass(obj, BaseLLM):
-            raise TargetError(f"{source}: {label} is a class but not a LangChain LLM")
+        if kind_of_class(obj) is None:
+            raise TargetError(
+                f"{source}: {label} is a class but neither a LangChain LLM nor a chat model"
+            )
         if inspect.isabstract(obj):
-            missing = ", ".join(sorted(obj.__abstractmethods__))
+            missing = ", ".join(sorted(getattr(obj, "__abstractmethods__", ())))
             raise TargetError(f"{source}: {label} is abstract (missing: {missing})")
         return Target(label, obj, param_dict, is_class=True)
     if callable(obj):
@@ -167,7 +172,7 @@ def load_target(
         return Target(label, obj, {}, is_class=False)
     raise TargetError(
         f"{source}: {label} is a {type(obj).__name__}, "
-        "neither an LLM class nor a factory returning an LLM"
+        "neither an LLM or chat model class nor a factory returning one"
     )
 
 

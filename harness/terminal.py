@@ -24,6 +24,10 @@ COLOURS = {
 }
 
 
+KIND_NAMES = {"llm": "text LLM", "chat": "chat model"}
+"""How each model kind is named in headers."""
+
+
 def mark(outcome: Outcome, colour: bool) -> str:
     """The outcome's mark, padded, coloured on a terminal."""
     text = f"{MARKS[outcome]:<5}"
@@ -46,9 +50,11 @@ def target_lines(
     *,
     colour: bool = False,
     details: bool = False,
+    kind: str = "",
 ) -> list[str]:
     """One target: its checks by section, failures' messages if ``details``, the tally."""
-    lines = [f"{target} (stop policy: {stop_policy})"]
+    what = f"{KIND_NAMES.get(kind, kind)}, " if kind else ""
+    lines = [f"{target} ({what}stop policy: {stop_policy})"]
     width = max((len(record.id) for record in records), default=0)
     for section, areas in SECTIONS.items():
         mine = [record for record in records if record.area in areas]

@@ -38,7 +38,7 @@ def test_no_target_checks_the_reference_and_passes():
     assert code == 0
     assert "reference_llm:EchoLLM (stop policy: include)" in out
     assert "  Stop token\n    PASS  stop.respected" in out
-    assert "20 passed, 3 skipped; 23 of 23 checks in the catalog ran; 24 model calls" in out
+    assert "20 passed, 7 skipped; 27 of 27 checks in the catalog ran; 24 model calls" in out
     assert "\033[" not in out  # no colour when not on a terminal
 
 
@@ -59,7 +59,7 @@ def test_expected_failure_exits_0():
 def test_selection_by_area_and_id():
     code, out = run("check", "--select", "stop", "--select", "docs.init_args")
     assert code == 0
-    assert "3 passed; 3 of 23 checks in the catalog ran" in out
+    assert "3 passed; 3 of 27 checks in the catalog ran" in out
 
 
 def test_colour_always():
@@ -98,7 +98,7 @@ def test_an_invalid_stop_policy_is_refused_by_the_parser(capsys):
 
 def test_list_and_explain():
     _, out = run("list")
-    assert len(out.splitlines()) == 23
+    assert len(out.splitlines()) == 27
     assert out.splitlines()[0].startswith("interface.llm_type")
     code, out = run("explain", "stop.included")
     assert code == 0
@@ -136,7 +136,7 @@ def test_reports_are_written_and_valid(tmp_path):
     assert "#### `methods.batch` (failed)" in markdown
     suite = ET.parse(paths["r.xml"]).getroot().find("testsuite")
     assert suite is not None
-    assert suite.get("tests") == "23"
+    assert suite.get("tests") == "27"
     assert suite.get("failures") == "1"
 
 

@@ -99,11 +99,15 @@ def test_invalid_settings_name_their_source(kwargs, message):
         ("no_such_module_x:Model", None, "cannot import module 'no_such_module_x'"),
         ("reference_llm:Nope", None, "has no attribute 'Nope'"),
         ("reference_llm.stop:STOP", None, "has no attribute"),
-        ("reference_llm.server:EchoServer", None, "is a class but not a LangChain LLM"),
+        (
+            "reference_llm.server:EchoServer",
+            None,
+            "is a class but neither a LangChain LLM nor a chat model",
+        ),
         (
             "reference_llm.server:MAX_BODY_BYTES",
             None,
-            "neither an LLM class nor a factory",
+            "neither an LLM or chat model class nor a factory",
         ),
         (ECHO, "{not json", "params are not JSON"),
         (ECHO, "[1]", "params must be a JSON object"),

@@ -7,15 +7,18 @@ import pytest
 
 from harness import check_llm
 from harness.outcomes import Outcome
-from reference_llm import EchoServiceLLM
+from reference_llm import EchoServiceChatModel, EchoServiceLLM
 from tests.conftest import SERVICE_KEY
 from tests.gallery import BROKEN, PARAMS
+from tests.gallery_chat import CHAT_BROKEN, STOP_FIELD_BROKEN, HonoursStopField
 
 BAD = {Outcome.FAILED, Outcome.ERROR}
+ALL_BROKEN: dict[type, str] = {**BROKEN, **CHAT_BROKEN, **STOP_FIELD_BROKEN}
+CHAT_ONLY = {"chat.usage_metadata", "chat.response_metadata", "chat.tool_calls"}
 
 
 @pytest.mark.parametrize(
-    ("model", "check_id"), list(BROKEN.items()), ids=[m.__name__ for m in BROKEN]
+    ("model", "check_id"), list(ALL_BROKEN.items()), ids=[m.__name__ for m in ALL_BROKEN]
 )
 def test_broken_model_fails_exactly_its_check(model, check_id):
     records = check_llm(model, PARAMS)
@@ -30,19 +33,48 @@ def test_broken_model_fails_exactly_its_check(model, check_id):
 def test_every_check_of_the_catalog_has_a_broken_model():
     from harness.registry import catalog
 
-    assert set(catalog()) == set(BROKEN.values())
+    assert set(catalog()) == set(ALL_BROKEN.values())
+
+
+def test_chat_models_fail_existing_ids_too():
+    """The chat gallery breaks ids of 0.1 as well as the chat ones: the same ids hold."""
+    assert set(CHAT_BROKEN.values()) - CHAT_ONLY - {"stop.bound"}
 
 
 def test_echo_reference_passes_every_check():
     records = check_llm("reference_llm:EchoLLM", PARAMS)
     assert {r.outcome for r in records} <= {Outcome.PASSED, Outcome.SKIPPED}
     skipped = {r.id for r in records if r.outcome is Outcome.SKIPPED}
-    # it has no credential and calls no service
+    # it has no credential, calls no service, takes no stop at construction, is no chat model
+    assert skipped == {"docs.api_link", "secrets.secretstr", "secrets.no_leak", "stop.bound"} | (
+        CHAT_ONLY
+    )
+
+
+def test_echo_chat_reference_passes_every_check():
+    records = check_llm("reference_llm:EchoChatModel", PARAMS)
+    assert {r.outcome for r in records} <= {Outcome.PASSED, Outcome.SKIPPED}
+    skipped = {r.id for r in records if r.outcome is Outcome.SKIPPED}
     assert skipped == {"docs.api_link", "secrets.secretstr", "secrets.no_leak"}
+    assert sum(r.model_calls for r in records) <= 30  # issue 13's cost bound
+
+
+def test_a_stop_field_that_is_honoured_passes_stop_bound():
+    records = {r.id: r for r in check_llm(HonoursStopField, PARAMS)}
+    assert records["stop.bound"].outcome is Outcome.PASSED, records["stop.bound"].message
+    assert "the call's stop won" in records["stop.bound"].message
 
 
 def test_service_reference_passes_every_check(echo_server):
     params = {"n": 64, "base_url": echo_server.url, "api_key": SERVICE_KEY}
     records = check_llm(EchoServiceLLM, params)
+    not_passed = {r.id: r.message for r in records if r.outcome is not Outcome.PASSED}
+    assert set(not_passed) == {"stop.bound", *CHAT_ONLY}, not_passed  # not applicable
+    assert all("skipped" in r.outcome.value for r in records if r.id in not_passed)
+
+
+def test_service_chat_reference_passes_every_check(echo_server):
+    params = {"n": 64, "base_url": echo_server.url, "api_key": SERVICE_KEY}
+    records = check_llm(EchoServiceChatModel, params)
     not_passed = {r.id: r.message for r in records if r.outcome is not Outcome.PASSED}
     assert not not_passed

@@ -1,5 +1,25 @@
 """The checks, one module per area of CHECKLIST.md; importing registers them."""
 
-from harness.checks import async_, callbacks, docs, interface, methods, secrets, stop, streaming
+from harness.checks import (
+    async_,
+    callbacks,
+    chat,
+    docs,
+    interface,
+    methods,
+    secrets,
+    stop,
+    streaming,
+)
 
-__all__ = ["async_", "callbacks", "docs", "interface", "methods", "secrets", "stop", "streaming"]
+__all__ = [
+    "async_",
+    "callbacks",
+    "chat",
+    "docs",
+    "interface",
+    "methods",
+    "secrets",
+    "stop",
+    "streaming",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.cancellation import GRACE_S, Cancelled
 from harness.checks._text import counted, excerpt
-from harness.observe import INPUTS, Call, Observations
+from harness.observe import Call, Observations
 from harness.outcomes import Verdict, fail, passed, skipped
 from harness.registry import check
 
@@ -36,13 +36,15 @@ async def _astream(self, prompt, stop=None, run_manager=None, **kwargs):
 """
 
 
-def _callback_kinds(call: Call) -> list[str]:
-    return [e.kind for e in call.events if e.kind != "received"]
+def _callback_kinds(call: Call, exact: bool) -> list[str]:
+    """The callbacks of each run in order, runs sorted (a batch's runs may interleave).
 
-
-def _shape(kinds: list[str]) -> list[str]:
-    """Kinds with repeats folded, to compare models that are not deterministic."""
-    return [k for i, k in enumerate(kinds) if i == 0 or kinds[i - 1] != k]
+    ``exact`` False folds repeats, to compare models that are not deterministic.
+    """
+    runs = [[event.kind for event in events] for events in call.runs().values()]
+    if not exact:
+        runs = [[k for i, k in enumerate(run) if i == 0 or run[i - 1] != k] for run in runs]
+    return [kind for run in sorted(runs) for kind in run]
 
 
 @check(
@@ -57,23 +59,28 @@ def _shape(kinds: list[str]) -> list[str]:
 )
 def parity(obs: Observations) -> Verdict:
     """Pairs where a side fails its own ``methods.*`` check are left to that check."""
-    exact = obs.deterministic is True
+    exact, kind, inputs = obs.deterministic is True, obs.kind, obs.kind.inputs
     pairs: list[tuple[str, Call, Call, object, object]] = []
-    for kind in INPUTS:
-        sync, asyn = obs.invoke[kind], obs.ainvoke[kind]
-        if isinstance(sync.output, str) and isinstance(asyn.output, str):
-            pairs.append((f"ainvoke({kind})", sync, asyn, sync.output, asyn.output))
-    singles = [obs.invoke[k].output for k in INPUTS]
-    asingles = [obs.ainvoke[k].output for k in INPUTS]
-    if obs.batch.output == singles and obs.abatch.output == asingles:
-        pairs.append(("abatch", obs.batch, obs.abatch, obs.batch.output, obs.abatch.output))
+    for name in inputs:
+        sync, asyn = obs.invoke[name], obs.ainvoke[name]
+        sync_text, async_text = kind.text(sync.output), kind.text(asyn.output)
+        if sync_text is not None and async_text is not None:
+            pairs.append((f"ainvoke({name})", sync, asyn, sync_text, async_text))
+    singles = kind.texts([obs.invoke[k].output for k in inputs])
+    asingles = kind.texts([obs.ainvoke[k].output for k in inputs])
+    batched, abatched = (
+        kind.texts(call.output) if isinstance(call.output, list) else None
+        for call in (obs.batch, obs.abatch)
+    )
+    if singles is not None and batched == singles and abatched == asingles:
+        pairs.append(("abatch", obs.batch, obs.abatch, batched, abatched))
     stream, astream = obs.text_of("stream"), obs.text_of("astream")
     if stream is not None and astream is not None:
         pairs.append(("astream", obs.stream, obs.astream, stream, astream))
     compared = {name for name, *_ in pairs}
     left_out = [
         f"{name} (a side fails methods.*)"
-        for name in (*(f"ainvoke({kind})" for kind in INPUTS), "abatch", "astream")
+        for name in (*(f"ainvoke({name})" for name in inputs), "abatch", "astream")
         if name not in compared
     ]
     if not pairs:
@@ -87,9 +94,7 @@ def parity(obs: Observations) -> Verdict:
                 cause="the async path computes the answer differently",
                 method=obs.facts.method_for(name.split("(")[0]),
             )
-        sync_kinds, async_kinds = _callback_kinds(sync), _callback_kinds(asyn)
-        if not exact:
-            sync_kinds, async_kinds = _shape(sync_kinds), _shape(async_kinds)
+        sync_kinds, async_kinds = _callback_kinds(sync, exact), _callback_kinds(asyn, exact)
         only_one_streams = name == "astream" and obs.facts.streams_sync != obs.facts.streams_async
         if sync_kinds != async_kinds and not only_one_streams:  # LangChain's fallback differs
             raise fail(
@@ -248,7 +253,7 @@ def cancellation(obs: Observations) -> Verdict:
     finishes = [e.kind for e in call.events if e.kind in ("end", "error")]
     if report.ended_in_s is not None and _open_at_first_chunk(call) and finishes[:1] != ["error"]:
         problems.append(f"the cancelled run reported {finishes or 'nothing'}, not on_llm_error")
-    next_ok = not report.next_error and isinstance(report.next_call, str)
+    next_ok = not report.next_error and obs.kind.text(report.next_call) is not None
     if not next_ok and obs.text_of("ainvoke") is not None:  # else methods.ainvoke reports it
         problems.append(f"the next call failed: {report.next_error or excerpt(report.next_call)}")
     if problems:

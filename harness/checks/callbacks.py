@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.checks._text import excerpt
-from harness.observe import FORMATTED, PROMPT, Call, Observations
+from harness.observe import Call, Observations
 from harness.outcomes import Verdict, fail, passed, skipped
 from harness.registry import check
 
@@ -22,23 +22,24 @@ def _stream(self, prompt, stop=None, run_manager=None, **kwargs):
 
 def _expected_prompts(obs: Observations) -> list[tuple[Call, list[str]]]:
     """Each lifecycle-relevant call with the prompts of the runs it should make."""
+    formatted = obs.kind.formatted
     calls: list[tuple[Call, list[str]]] = []
     for kind, call in obs.invoke.items():
-        calls.append((call, [FORMATTED[kind]]))
+        calls.append((call, [formatted[kind]]))
     for kind, call in obs.ainvoke.items():
-        calls.append((call, [FORMATTED[kind]]))
-    calls.append((obs.batch, list(FORMATTED.values())))
-    calls.append((obs.abatch, list(FORMATTED.values())))
-    calls.append((obs.stream, [PROMPT]))
-    calls.append((obs.astream, [PROMPT]))
+        calls.append((call, [formatted[kind]]))
+    calls.append((obs.batch, list(formatted.values())))
+    calls.append((obs.abatch, list(formatted.values())))
+    calls.append((obs.stream, [formatted["str"]]))
+    calls.append((obs.astream, [formatted["str"]]))
     return calls
 
 
-def _run_problem(events_kinds: list[str]) -> str:
+def _run_problem(events_kinds: list[str], start_callback: str) -> str:
     starts = events_kinds.count("start")
     finishes = events_kinds.count("end") + events_kinds.count("error")
     if starts != 1:
-        return f"{starts} on_llm_start"
+        return f"{starts} {start_callback}"
     if finishes != 1:
         return f"{finishes} on_llm_end/on_llm_error"
     if events_kinds[0] != "start" or events_kinds[-1] not in ("end", "error"):
@@ -58,7 +59,12 @@ def _run_problem(events_kinds: list[str]) -> str:
     fix=LIFECYCLE_FIX,
 )
 def lifecycle(obs: Observations) -> Verdict:
-    """Tracers and callbacks see each run open once and close once."""
+    """Tracers and callbacks see each run open once and close once.
+
+    Chat models open a run with ``on_chat_model_start``; its messages are
+    compared as LangChain's buffer string of them.
+    """
+    start = obs.kind.start_callback
     counted, not_judged = 0, []
     for call, prompts in _expected_prompts(obs):
         if not call.ok:
@@ -76,20 +82,21 @@ def lifecycle(obs: Observations) -> Verdict:
         seen_prompts = []
         for run_id, events in runs.items():
             kinds = [event.kind for event in events]
-            problem = _run_problem(kinds)
+            problem = _run_problem(kinds, start)
             if problem:
                 raise fail(
                     f"{call.label}: run {str(run_id)[:8]} has {problem}",
-                    expected="one on_llm_start, then one on_llm_end or on_llm_error",
+                    expected=f"one {start}, then one on_llm_end or on_llm_error",
                     observed=", ".join(kinds),
-                    cause="the model fires on_llm_start/on_llm_end itself, or a custom "
+                    cause=f"the model fires {start}/on_llm_end itself, or a custom "
                     "stream/invoke skips LangChain's callback manager",
                     method=obs.facts.method_for(call.label),
                 )
             seen_prompts += events[0].data.get("prompts", [])
         if sorted(seen_prompts) != sorted(prompts):
             raise fail(
-                f"{call.label}: on_llm_start did not get the formatted prompt",
+                f"{call.label}: {start} did not get the formatted "
+                + ("prompt" if obs.kind.name == "llm" else "messages"),
                 expected=excerpt(prompts),
                 observed=excerpt(seen_prompts),
                 cause="the prompt is rewritten before LangChain's callback manager sees it",

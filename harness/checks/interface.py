@@ -7,7 +7,7 @@ import inspect
 import json
 import re
 import textwrap
-from typing import Any
+from typing import Any, cast
 
 from harness.checks._text import excerpt
 from harness.introspect import defined_by_user
@@ -44,7 +44,7 @@ def llm_type(obs: Observations) -> Verdict:
             method="_llm_type",
         )
     try:
-        value = obs.read("_llm_type", lambda: obs.llm._llm_type)
+        value = obs.read("_llm_type", lambda: cast("Any", obs.llm)._llm_type)
     except Exception as exc:
         raise fail(
             "_llm_type raised",
@@ -79,7 +79,13 @@ def _identifying_params(self) -> dict[str, Any]:
 ''',
 )
 def identifying_params(obs: Observations) -> Verdict:
-    """The params identify the model, print well, and make LangChain's cache hit."""
+    """The params identify the model, print well, and make LangChain's cache hit.
+
+    A chat model has no ``str(model)`` rendering of its params (that is
+    ``BaseLLM``'s); its stability is read through the cache key LangChain
+    builds for it (``_get_llm_string``), which also covers a serialisable
+    class's ``dumps``.
+    """
     cls = obs.facts.cls
     if not isinstance(inspect.getattr_static(cls, "_identifying_params"), property):
         raise fail(
@@ -107,7 +113,8 @@ def identifying_params(obs: Observations) -> Verdict:
             cause="an object was converted to text with str() or repr()",
             method="_identifying_params",
         )
-    twin = _params_of(obs, obs.read("a second instance", obs.target.build))
+    twin_model = obs.read("a second instance", obs.target.build)
+    twin = _params_of(obs, twin_model)
     if json.dumps(dict(twin), sort_keys=True, default=repr) != encoded:
         raise fail(
             "two identically configured instances give different params",
@@ -117,6 +124,40 @@ def identifying_params(obs: Observations) -> Verdict:
             "so LangChain's LLM cache never hits across instances",
             method="_identifying_params",
         )
+    _same_cache_key(obs, twin_model)
+    if obs.kind.renders_params:
+        _shows_params(obs, params)
+    origin = "overridden" if defined_by_user(cls, "_identifying_params") else "inherited"
+    return passed(f"{origin} _identifying_params {encoded} is stable and printable")
+
+
+def _same_cache_key(obs: Observations, twin: Any) -> None:
+    """Fail unless two identical instances share LangChain's cache key (chat models)."""
+    try:
+        key = obs.read("the cache key", lambda: obs.kind.cache_key(obs.llm))
+        twin_key = obs.read("the cache key", lambda: obs.kind.cache_key(twin))
+    except Exception as exc:
+        raise fail(
+            "LangChain's cache key of the model cannot be built",
+            expected="_get_llm_string() to return the model's settings",
+            observed=one_line(exc),
+            cause="_identifying_params or the class's serialisation raises",
+            method="_identifying_params",
+        ) from None
+    if key != twin_key:
+        raise fail(
+            "two identically configured instances give different cache keys",
+            expected=excerpt(key),
+            observed=excerpt(twin_key),
+            cause="a per-instance value (id, timestamp, client) is in the params or the "
+            "serialised model, so LangChain's cache never hits across instances",
+            method="_identifying_params",
+        )
+
+
+def _shows_params(obs: Observations, params: Any) -> None:
+    """Fail unless ``str(model)`` renders the class name, then ``Params: {...}`` (LLMs)."""
+    cls = obs.facts.cls
     try:
         shown = ANSI.sub("", obs.read("str(model)", lambda: str(obs.llm)))
     except Exception as exc:
@@ -136,8 +177,6 @@ def identifying_params(obs: Observations) -> Verdict:
             cause="__str__ is overridden",
             method="__str__",
         )
-    origin = "overridden" if defined_by_user(cls, "_identifying_params") else "inherited"
-    return passed(f"{origin} _identifying_params {encoded} is stable and printable")
 
 
 def _params_of(obs: Observations, llm: Any) -> Any:
@@ -282,7 +321,7 @@ def signatures(obs: Observations) -> Verdict:
             short.append(f"{name}: {_short(kind_problem, parameter_problems)}")
         checked.append(name)
     if problems:
-        first = "messages" if _is_chat_model(cls) else "prompt"
+        first = obs.kind.first_parameter
         raise fail(
             "; ".join(short),
             expected=f"(self, {first}, stop=None, run_manager=None, **kwargs), of the kind the "
@@ -309,12 +348,6 @@ def _short(kind_problem: str, parameter_problems: list[str]) -> str:
     elif kind_problem:
         words.append(kind_problem.removeprefix("it "))
     return ", ".join(words + parameter_problems)
-
-
-def _is_chat_model(cls: type) -> bool:
-    from langchain_core.language_models.chat_models import BaseChatModel
-
-    return issubclass(cls, BaseChatModel)
 
 
 def _signature_text(function: Any) -> str:

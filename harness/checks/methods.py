@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.checks._text import excerpt
-from harness.observe import INPUTS, Call, Observations
+from harness.observe import Call, Observations
 from harness.outcomes import CheckFailed, Verdict, fail, passed
 from harness.registry import check
 
@@ -34,27 +34,31 @@ def _entry_point(obs: Observations, label: str) -> str:
     return obs.facts.method_for(label)
 
 
-def _require_text(call: Call, method: str) -> str:
-    """The call's output, which must be a str; otherwise fail."""
+def _require_text(obs: Observations, call: Call, method: str) -> str:
+    """The text of the call's output, which must be the kind's result type; otherwise fail."""
+    wanted = f"a {obs.kind.result_type}"
     if not call.ok:
         raise fail(
             f"{call.label} {'hung' if call.hung else 'raised'}",
-            expected="a str",
+            expected=wanted,
             observed=call.raised,
             cause="the model's code hangs on this input"
             if call.hung
             else "the model's code raised on this input",
             method=method,
         )
-    if not isinstance(call.output, str):
+    text = obs.kind.text(call.output)
+    if text is None:
         raise fail(
-            f"{call.label} did not return a str",
-            expected="a str",
+            f"{call.label} did not return {wanted}",
+            expected=wanted,
             observed=excerpt(call.output),
-            cause="it returns something else than the text",
+            cause="it returns something else than the text"
+            if obs.kind.result_type == "str"
+            else f"it returns something else than an {obs.kind.result_type} with text content",
             method=method,
         )
-    return call.output
+    return text
 
 
 def _invoke_verdict(obs: Observations, calls: dict[str, Call]) -> Verdict:
@@ -62,7 +66,7 @@ def _invoke_verdict(obs: Observations, calls: dict[str, Call]) -> Verdict:
     failures = []
     for call in calls.values():
         try:
-            _require_text(call, _entry_point(obs, call.label))
+            _require_text(obs, call, _entry_point(obs, call.label))
         except CheckFailed as failed:
             failures.append(failed)
     if len(failures) == 1:
@@ -70,13 +74,13 @@ def _invoke_verdict(obs: Observations, calls: dict[str, Call]) -> Verdict:
     if failures:
         first = failures[0].failure
         raise fail(
-            f"{len(failures)} of {len(calls)} inputs did not give a str",
-            expected="a str",
+            f"{len(failures)} of {len(calls)} inputs did not give a {obs.kind.result_type}",
+            expected=f"a {obs.kind.result_type}",
             observed="; ".join(f"{f.summary}: {f.failure.observed}" for f in failures),
             cause=first.cause,
             method=first.method,
         )
-    return passed(f"returned a str for each of: {', '.join(calls)}")
+    return passed(f"returned a {obs.kind.result_type} for each of: {', '.join(calls)}")
 
 
 @check(
@@ -104,47 +108,49 @@ def ainvoke(obs: Observations) -> Verdict:
 
 
 def _batch_verdict(obs: Observations, call: Call, singles: dict[str, Call]) -> Verdict:
+    inputs, result = len(obs.kind.inputs), obs.kind.result_type
+    wanted = f"a list of {inputs} {result}"
     if not call.ok:
         raise fail(
             f"{call.label} {'hung' if call.hung else 'raised'}",
-            expected=f"a list of {len(INPUTS)} str",
+            expected=wanted,
             observed=call.raised,
             method=_entry_point(obs, call.label),
         )
     output = call.output
-    if not isinstance(output, list) or len(output) != len(INPUTS):
+    if not isinstance(output, list) or len(output) != inputs:
         raise fail(
             f"{call.label} did not return one result per input",
-            expected=f"a list of {len(INPUTS)} str",
+            expected=wanted,
             observed=excerpt(output),
             cause="batch/abatch is overridden and drops or merges inputs",
             method=_entry_point(obs, call.label),
         )
-    if not all(isinstance(item, str) for item in output):
+    texts = obs.kind.texts(output)
+    if texts is None:
         raise fail(
-            f"{call.label} returned something else than str",
-            expected=f"a list of {len(INPUTS)} str",
+            f"{call.label} returned something else than {result}",
+            expected=wanted,
             observed=excerpt(output),
             method=_entry_point(obs, call.label),
         )
-    if obs.deterministic is not True or not all(
-        isinstance(single.output, str) for single in singles.values()
-    ):
+    expected = obs.kind.texts([single.output for single in singles.values()])
+    if obs.deterministic is not True or expected is None:
         why = (
             "the model is not deterministic"
             if obs.deterministic is False
             else ("the single calls it is compared with failed")
         )
         return passed(
-            f"{call.label} returned {len(output)} str; their order was not compared because {why}"
+            f"{call.label} returned {len(output)} {result}; their order was not compared "
+            f"because {why}"
         )
-    expected = [single.output for single in singles.values()]
-    if output == expected:
-        return passed(f"{call.label} returned one str per input, in input order")
+    if texts == expected:
+        return passed(f"{call.label} returned one {result} per input, in input order")
     raise fail(
         f"{call.label} results are not in input order",
         expected=excerpt(expected),
-        observed=excerpt(output),
+        observed=excerpt(texts),
         cause="results are collected as they complete, not by input position",
         method=_entry_point(obs, call.label),
     )
@@ -177,36 +183,37 @@ def abatch(obs: Observations) -> Verdict:
 
 
 def _stream_verdict(obs: Observations, call: Call) -> Verdict:
-    method = _entry_point(obs, call.label)
+    method, chunk_type = _entry_point(obs, call.label), obs.kind.chunk_type
     if not call.ok:
         raise fail(
             f"{call.label} {'hung' if call.hung else 'raised'}",
-            expected="str chunks",
+            expected=f"{chunk_type} chunks",
             observed=call.raised,
             method=method,
         )
     chunks = call.output
-    if not chunks or not all(isinstance(chunk, str) for chunk in chunks):
+    joined = obs.kind.joined(chunks)
+    if joined is None:
         raise fail(
-            f"{call.label} did not yield str chunks",
-            expected="at least one str chunk",
+            f"{call.label} did not yield {chunk_type} chunks",
+            expected=f"at least one {chunk_type} chunk",
             observed=excerpt(chunks),
             cause="the generator yields nothing, or chunks whose text is not a str",
             method=method,
         )
-    joined, single = "".join(chunks), obs.text_of("invoke")
+    single = obs.text_of("invoke")
     if obs.deterministic is not True or single is None:
         why = "invoke failed" if single is None else "the model is not deterministic"
         return passed(
-            f"{call.label} yielded {len(chunks)} str chunk(s); not compared with invoke "
-            f"because {why}"
+            f"{call.label} yielded {len(chunks)} {chunk_type} chunk(s); not compared with "
+            f"invoke because {why}"
         )
     if joined != single:
         raise fail(
             f"{call.label} chunks do not join to invoke's result",
             expected=excerpt(single),
             observed=excerpt(joined),
-            cause="the streaming path computes the text differently from _call",
+            cause="the streaming path computes the text differently from the non-streaming one",
             method=method,
         )
     return passed(f"{call.label} yielded {len(chunks)} chunk(s) joining to invoke's result")

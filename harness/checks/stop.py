@@ -29,12 +29,10 @@ INCLUDED_FIX = """
 NO_PLAN = "invoke gave no usable answer to choose stop sequences from"
 
 
-def _result(call: Call) -> str | None:
+def _result(obs: Observations, call: Call) -> str | None:
     """The text a stop call gave (chunks joined), or None if not text."""
     output = call.output
-    if isinstance(output, list) and all(isinstance(c, str) for c in output):
-        return "".join(output)
-    return output if isinstance(output, str) else None
+    return obs.kind.joined(output) if isinstance(output, list) else obs.kind.text(output)
 
 
 def _plan_or_skip(obs: Observations) -> StopPlan | Verdict:
@@ -88,15 +86,15 @@ def respected(obs: Observations) -> Verdict:
     problems, methods = [], []
     for path, call in calls.items():
         case = plan.cases[path]
-        problem = _stop_problem(case, call, exact)
+        problem = _stop_problem(obs, case, call, exact)
         if problem:
             problems.append(f"{path}(stop={case.stop!r}) {problem}")
             methods.append(_method(obs, path))
     never = obs.stop_calls["never"]
-    if exact and "invoke" in calls and _result(never) != plan.output:
+    if exact and "invoke" in calls and _result(obs, never) != plan.output:
         problems.append(
             f"invoke(stop=[{plan.never!r}]), a stop that never occurs, changed the answer to "
-            f"{excerpt(_result(never) if never.ok else never.raised)}: stop sequences are not "
+            f"{excerpt(_result(obs, never) if never.ok else never.raised)}: stop sequences are not "
             "matched as literal text"
         )
         methods.append(_method(obs, "invoke"))
@@ -123,11 +121,11 @@ def _method(obs: Observations, path: str) -> str:
     return obs.facts.method_for(path)
 
 
-def _stop_problem(case: StopCase, call: Call, exact: bool) -> str:
+def _stop_problem(obs: Observations, case: StopCase, call: Call, exact: bool) -> str:
     """What one stop call did wrong (empty if nothing)."""
     if not call.ok:
         return f"{'hung' if call.hung else 'raised'}: {call.raised}"
-    result = _result(call)
+    result = _result(obs, call)
     if result is None:
         return f"did not return text: {excerpt(call.output)}"
     if exact:
@@ -168,7 +166,7 @@ def included(obs: Observations) -> Verdict:
     judged, problems, methods = [], [], []
     for path, call in calls.items():
         case = plan.cases[path]
-        result = _result(call) if call.ok else None
+        result = _result(obs, call) if call.ok else None
         if result is None or (exact and case.handling(result) is None):
             continue  # raised or did not stop: stop.respected reports it
         if exact:
@@ -205,3 +203,103 @@ def included(obs: Observations) -> Verdict:
             method=methods[0],
         )
     return passed(f"policy {policy}: the stop sequence is {policy}d on {', '.join(judged)}")
+
+
+BOUND_FIX = """
+# A stop list given at construction applies to every call; a call's own stop
+# replaces it (or adds to it: say which in the docstring):
+stop: list[str] | None = None
+\"\"\"Stop sequences for every call.\"\"\"
+
+def _call(self, prompt, stop=None, run_manager=None, **kwargs) -> str:
+    stop = stop if stop is not None else self.stop
+    return truncate_at_stop(self._client.complete(prompt, stop=stop), stop)
+"""
+
+
+@check(
+    "stop.bound",
+    uses=("bound_stop", "stop_calls", "invoke", "ainvoke", "batch", "stream", "astream"),
+    rule=(
+        "a stop list given at construction (`stop`, `stop_sequences`) is honoured like a "
+        "call-time `stop` on invoke and stream; a call-time `stop` on top of it does not raise"
+    ),
+    source='Stop token: "must be respected" (langchain#15921)',
+    fix=BOUND_FIX,
+)
+def bound(obs: Observations) -> Verdict:
+    """Classes with a stop init field; the others are skipped.
+
+    Honoured means the answer ends at the first construction stop sequence,
+    kept or cut (``stop.included`` judges which). With a call-time stop on
+    top, either may win or both apply: the message says which.
+    """
+    if obs.facts.stop_field is None:
+        return skipped(
+            "the class has no stop init field (stop, stop_sequences, stop_words)",
+            "the class takes stop sequences at construction",
+        )
+    plan = _plan_or_skip(obs)
+    if isinstance(plan, Verdict):
+        return plan
+    run = obs.bound_stop
+    if run is None:  # no field or no plan: both handled above
+        return skipped(NO_PLAN, "invoke returns text")
+    field = f"{run.field}={run.case.stop!r}"
+    if run.refused:
+        raise fail(
+            f"the model cannot be built with {field}",
+            expected="the stop init field to take a list of stop sequences",
+            observed=run.refused,
+            method=obs.facts.first_defined("__init__"),
+        )
+    exact = obs.deterministic is True
+    problems, judged, methods = [], [], []
+    for path in ("invoke", "stream"):
+        if obs.text_of(path) is None:
+            continue  # methods.* reports the path
+        judged.append(path)
+        problem = _stop_problem(obs, run.case, run.calls[path], exact)
+        if problem:
+            problems.append(f"{path} {problem}")
+            methods.append(_method(obs, path))
+    both = run.calls["both"]
+    if "invoke" in judged and not both.ok:
+        problems.append(f"invoke(stop=[{run.on_top.first!r}]) on top of it {both.raised}")
+        methods.append(_method(obs, "invoke"))
+    if problems:
+        raise fail(
+            f"the stop list given at construction ({field}) is not honoured",
+            expected="every call to end at the first construction stop sequence, and a "
+            "call-time stop on top not to raise",
+            observed="; ".join(problems),
+            cause="the stop init field is stored but never read by _call/_stream/_generate "
+            "(langchain-core does not merge it in)",
+            method=methods[0],
+        )
+    if not judged:
+        return skipped("neither invoke nor stream works (see methods.*)", "invoke works")
+    return passed(
+        f"{field} honoured on {', '.join(judged)}; with a call-time stop on top: "
+        f"{_winner(obs, run.case, run.on_top, both)}"
+    )
+
+
+def _winner(obs: Observations, bound: StopCase, call_time: StopCase, call: Call) -> str:
+    """Which stop won when both a construction and a call-time stop were given."""
+    result = _result(obs, call)
+    if result is None:
+        return "no text to tell"
+    by_bound = bound.handling(result) is not None
+    by_call = result.strip() in (
+        call_time.output[: call_time.at + len(call_time.first)].strip(),
+        call_time.output[: call_time.at].strip(),
+    )
+    earliest = bound if bound.at <= call_time.at else call_time
+    if by_bound and by_call:
+        return "both stop at the same place"
+    if by_call:
+        return "the call's stop won" + (", the earlier one" if earliest is call_time else "")
+    if by_bound:
+        return "the construction stop won" + (", the earlier one" if earliest is bound else "")
+    return f"neither applied ({excerpt(result)})"

@@ -68,7 +68,7 @@ def _stream_method(obs: Observations, path: str) -> str:
     return obs.facts.method_for(path)
 
 
-def _token_problem(call: Call) -> str:
+def _token_problem(obs: Observations, call: Call) -> str:
     """How a stream's token callbacks fail to match its chunks (empty if they match)."""
     tokens, receipts = _tokens_and_receipts(call)
     if len(tokens) != len(receipts):
@@ -76,9 +76,10 @@ def _token_problem(call: Call) -> str:
     for index, (token, receipt) in enumerate(zip(tokens, receipts, strict=True)):
         if token.text != receipt.text:
             return f"token #{index + 1} is {token.text!r} for the chunk {receipt.text!r}"
-        if token.data.get("chunk_type") != "GenerationChunk":
+        wanted = obs.kind.token_chunk_type
+        if token.data.get("chunk_type") != wanted:
             kind = token.data.get("chunk_type")
-            return f"token #{index + 1} has chunk= {kind}, not a GenerationChunk"
+            return f"token #{index + 1} has chunk= {kind}, not a {wanted}"
         if token.data.get("chunk_text") != token.text:
             return f"token #{index + 1} has chunk=.text {excerpt(token.data.get('chunk_text'))}"
     return ""
@@ -95,7 +96,13 @@ def _token_problem(call: Call) -> str:
     fix=NEW_TOKEN_FIX,
 )
 def new_token(obs: Observations) -> Verdict:
-    """LangChain's ``BaseLLM`` never fires ``on_llm_new_token``: the class must."""
+    """LangChain's ``BaseLLM`` never fires ``on_llm_new_token``: the class must.
+
+    Chat models: ``BaseChatModel.stream``/``astream`` fire it themselves, once
+    per chunk of ``_stream`` (and once for the final empty chunk they add), and
+    hand ``_stream`` no ``run_manager``; a class that overrides ``stream`` or
+    ``astream`` must fire it itself, and one that fires it a second time fails.
+    """
     if not obs.facts.streams:
         return skipped(*NOT_STREAMING)
     judged, notes = _judged(obs)
@@ -103,7 +110,7 @@ def new_token(obs: Observations) -> Verdict:
         return skipped("; ".join(notes), "the stream paths yield str chunks")
     problems, methods = [], []
     for name, call in judged.items():
-        problem = _token_problem(call)
+        problem = _token_problem(obs, call)
         if problem:
             problems.append(f"{name}: {problem}")
             methods.append(_stream_method(obs, name))
@@ -180,24 +187,26 @@ def events(obs: Observations) -> Verdict:
             observed=call.raised,
             method=_stream_method(obs, "astream"),
         )
+    prefix = obs.kind.event_prefix
+    start, stream, end = (prefix + part for part in ("start", "stream", "end"))
     events: list[tuple[str, str, str | None]] = call.output
-    llm_kinds = [kind for kind, _, _ in events if kind.startswith("on_llm_")]
-    streamed = [text or "" for kind, _, text in events if kind == "on_llm_stream"]
+    model_kinds = [kind for kind, _, _ in events if kind.startswith(prefix)]
+    streamed = [text or "" for kind, _, text in events if kind == stream]
     mirrored = [text or "" for kind, _, text in events if kind == "on_chain_stream"]
-    ends = [text for kind, _, text in events if kind == "on_llm_end"]
+    ends = [text for kind, _, text in events if kind == end]
     shape_ok = (
-        llm_kinds[:1] == ["on_llm_start"]
-        and llm_kinds[-1:] == ["on_llm_end"]
-        and llm_kinds.count("on_llm_start") == 1
-        and llm_kinds.count("on_llm_end") == 1
+        model_kinds[:1] == [start]
+        and model_kinds[-1:] == [end]
+        and model_kinds.count(start) == 1
+        and model_kinds.count(end) == 1
         and bool(streamed)
     )
     if not shape_ok:
         raise fail(
             "astream_events does not show the model's run as start, stream, end",
-            expected="on_llm_start, on_llm_stream..., on_llm_end",
-            observed=excerpt(counted(llm_kinds), 120),
-            cause="on_llm_new_token is not fired (no on_llm_stream), or the run is "
+            expected=f"{start}, {stream}..., {end}",
+            observed=excerpt(counted(model_kinds), 120),
+            cause=f"on_llm_new_token is not fired (no {stream}), or the run is "
             "opened or closed by hand",
             method=_stream_method(obs, "astream"),
         )
@@ -205,10 +214,10 @@ def events(obs: Observations) -> Verdict:
     if "".join(streamed) != output or mirrored != streamed:
         raise fail(
             "astream_events chunks do not add up",
-            expected=f"on_llm_stream and on_chain_stream chunks joining to {excerpt(output)}",
-            observed=f"on_llm_stream {excerpt(''.join(streamed))}, "
+            expected=f"{stream} and on_chain_stream chunks joining to {excerpt(output)}",
+            observed=f"{stream} {excerpt(''.join(streamed))}, "
             f"on_chain_stream {excerpt(''.join(mirrored))}",
             cause="the text passed to on_llm_new_token differs from the yielded chunks",
             method=_stream_method(obs, "astream"),
         )
-    return passed(f"{len(streamed)} on_llm_stream events between start and end, mirrored")
+    return passed(f"{len(streamed)} {stream} events between start and end, mirrored")

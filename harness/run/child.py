@@ -53,7 +53,7 @@ def run(job: Job, channel: Channel) -> None:
         except TargetError as exc:
             channel.send("target_error", message=obs.redact(str(exc)))
             return
-        channel.send("built")
+        channel.send("built", model_kind=obs.kind.name)
         checks = [catalog()[check_id] for check_id in job.checks]
         if not job.careful:
             obs.prefetch(name for check in checks for name in check.uses)

@@ -52,6 +52,8 @@ class ChildRun:
     output: str = ""
     """What the model printed outside its calls, captured and redacted."""
     restarts: int = 0
+    kind: str = ""
+    """The model's kind as the child found it (``llm``, ``chat``); empty if never built."""
     canaries: list[str] = field(default_factory=list)
     """The canary keys the child made (it tells them, so that they are masked here too)."""
 
@@ -249,6 +251,7 @@ class _Progress:
             self.deadline = time.monotonic() + self.budget_s
         elif kind == "built":
             self.built = True
+            self.run.kind = str(data.get("model_kind", ""))
         elif kind == "started":
             self.current = str(data.get("check"))
         elif kind == "record":

@@ -1,0 +1,76 @@
+"""Chat models (``BaseChatModel``): messages in, an ``AIMessage`` out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+from harness.kinds.base import PROMPT, PROMPT_2, QUESTION, SYSTEM, Kind
+
+
+class ChatKind(Kind):
+    """``BaseChatModel`` subclasses."""
+
+    name = "chat"
+    noun = "chat model"
+    result_type = "AIMessage"
+    chunk_type = "AIMessageChunk"
+    token_chunk_type = "ChatGenerationChunk"
+    start_callback = "on_chat_model_start"
+    event_prefix = "on_chat_model_"
+    first_parameter = "messages"
+    only_for = "chat"
+
+    def is_kind(self, cls: type) -> bool:
+        """True for a ``BaseChatModel`` subclass."""
+        from langchain_core.language_models.chat_models import BaseChatModel
+
+        return isinstance(cls, type) and issubclass(cls, BaseChatModel)
+
+    @cached_property
+    def inputs(self) -> Mapping[str, Any]:
+        """A str, a ``ChatPromptValue`` and a list of messages."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+        from langchain_core.prompt_values import ChatPromptValue
+
+        return {
+            "str": PROMPT,
+            "ChatPromptValue": ChatPromptValue(messages=[HumanMessage(content=PROMPT_2)]),
+            "messages": [SystemMessage(content=SYSTEM), HumanMessage(content=QUESTION)],
+        }
+
+    @cached_property
+    def formatted(self) -> Mapping[str, str]:
+        """The messages ``on_chat_model_start`` gets, as a buffer string."""
+        from langchain_core.messages import HumanMessage, get_buffer_string
+
+        return {
+            "str": get_buffer_string([HumanMessage(content=PROMPT)]),
+            "ChatPromptValue": get_buffer_string([HumanMessage(content=PROMPT_2)]),
+            "messages": get_buffer_string(self.inputs["messages"]),
+        }
+
+    def cache_key(self, model: Any) -> str | None:
+        """``_get_llm_string()``: the params, or ``dumps(model)`` for a serialisable class."""
+        return str(model._get_llm_string())
+
+    def text(self, result: Any) -> str | None:
+        """The text of an ``AIMessage``."""
+        from langchain_core.messages import AIMessage
+
+        return message_text(result) if isinstance(result, AIMessage) else None
+
+    def chunk_text(self, chunk: Any) -> str | None:
+        """The text of an ``AIMessageChunk``."""
+        from langchain_core.messages import AIMessageChunk
+
+        return message_text(chunk) if isinstance(chunk, AIMessageChunk) else None
+
+
+def message_text(message: Any) -> str | None:
+    """A message's text (``.text``: a property since langchain-core 1.0), None if not a str."""
+    text = getattr(message, "text", None)
+    if not isinstance(text, str) and callable(text):  # before 1.0, a method
+        text = text()
+    return str(text) if isinstance(text, str) else None
