@@ -73,8 +73,8 @@ ONE_VERDICT = (
     "judges only answers that stopped (README, decisions)"
 )
 NO_NAME = (
-    "no model to name: the class has no model field and its messages' response_metadata "
-    f"hold only what LangChain adds ({CORE}:2078-2089), no model_name"
+    "no model to name: the class has no model field (no model, model_name, ...) and its "
+    f"messages' response_metadata hold only what LangChain adds ({CORE}:2078-2089)"
 )
 NO_BIND_TOOLS = (
     f"bind_tools is not overridden: LangChain's raises NotImplementedError ({CORE}:2426)"
@@ -150,7 +150,7 @@ FAKE_LIST_EXPECTED = common("62-68: responses, sleep, i, error_on_chunk_number",
     "chat.usage_metadata": skipped(
         f"{CORE}:2719-2722: invoke's AIMessage is built from _call's str, with no usage"
     ),
-    "chat.response_metadata": failed(NO_NAME),
+    "chat.response_metadata": skipped(NO_NAME),
 }
 
 GENERIC_EXPECTED = common("238: messages, an iterator,", "254-315") | {
@@ -200,9 +200,14 @@ GENERIC_EXPECTED = common("238: messages, an iterator,", "254-315") | {
     ),
     "docs.init_args": passed(f"{FAKE}:239-251: messages, its only field, has a docstring"),
     "chat.usage_metadata": skipped(f"{FAKE}:262: AIMessage(content=message), with no usage"),
-    "chat.response_metadata": failed(NO_NAME),
+    "chat.response_metadata": skipped(NO_NAME),
 }
 
+FALLBACK_TYPE = (
+    "the harness asks every chunk to be an AIMessageChunk, and LangChain's own fallback for a "
+    "chat model without _stream/_astream yields the AIMessage of invoke "
+    f"({CORE}:778-783, 909-914): every non-streaming chat class would fail methods.stream"
+)
 NOT_STREAMING = f"{FAKE}:%s: neither _stream, _astream, stream nor astream is defined"
 
 MESSAGES_LIST_EXPECTED = common("24-29: responses, sleep, i", "32-47") | {
@@ -220,8 +225,13 @@ MESSAGES_LIST_EXPECTED = common("24-29: responses, sleep, i", "32-47") | {
     "methods.ainvoke": passed(f"{CORE}:2271-2292: LangChain runs _generate in an executor"),
     "methods.batch": passed(f"{FAKE}:41-45: one response, so the same AIMessage per input"),
     "methods.abatch": passed(f"{CORE}:2271-2292: the same _generate, in an executor"),
-    "methods.stream": passed(f"{CORE}:778-783: no _stream: stream yields invoke's message"),
-    "methods.astream": passed(f"{CORE}:909-914: no stream: astream yields ainvoke's message"),
+    "methods.stream": passed(
+        f"{CORE}:778-783: no _stream, so LangChain's stream yields invoke's AIMessage, cast "
+        "as a chunk: the text joins to invoke's, and the type is LangChain's choice"
+    ).but_harness_gives("failed", FALLBACK_TYPE),
+    "methods.astream": passed(
+        f"{CORE}:909-914: no stream: LangChain's astream yields ainvoke's AIMessage"
+    ).but_harness_gives("failed", FALLBACK_TYPE),
     "streaming.new_token": skipped(NOT_STREAMING % "21-52"),
     "streaming.token_before_yield": skipped(NOT_STREAMING % "21-52"),
     "streaming.events": skipped(NOT_STREAMING % "21-52"),
@@ -239,7 +249,7 @@ MESSAGES_LIST_EXPECTED = common("24-29: responses, sleep, i", "32-47") | {
     ),
     "docs.init_args": passed(f"{FAKE}:25,27,29: responses, sleep and i each have a docstring"),
     "chat.usage_metadata": skipped(f"{FAKE}:46: the listed AIMessage, given with no usage"),
-    "chat.response_metadata": failed(NO_NAME),
+    "chat.response_metadata": skipped(NO_NAME),
 }
 
 NOT_AI = (
@@ -269,10 +279,14 @@ PARROT_EXPECTED = common("374-396: no fields; they", "382-392") | {
     "streaming.new_token": skipped(NOT_STREAMING % "374-396"),
     "streaming.token_before_yield": skipped(NOT_STREAMING % "374-396"),
     "streaming.events": skipped(NOT_STREAMING % "374-396"),
-    "stop.respected": failed(
-        f"{FAKE}:389-392: _generate returns the message whole; stop (385) is never read"
+    "stop.respected": skipped(
+        f"{NOT_AI}: no AIMessage to take a stop sequence from (stop, 385, is never read "
+        "either): one defect, one verdict, methods.invoke fails it"
     ),
-    "async.parity": passed(f"{CORE}:2271-2292: ainvoke runs the same _generate"),
+    "async.parity": skipped(
+        f"{NOT_AI}, on both paths: no sync/async pair gives a valid result to compare "
+        "(one defect, one verdict: methods.* fail it)"
+    ),
     "async.non_blocking": passed(f"{CORE}:2289: _generate runs in an executor"),
     "async.cancellation": skipped(
         f"{CORE}:909-914: astream is LangChain's fallback: no stream of its own to cancel"
@@ -280,7 +294,7 @@ PARROT_EXPECTED = common("374-396: no fields; they", "382-392") | {
     "docs.class_docstring": failed(f"{FAKE}:375-379: the docstring has no example"),
     "docs.init_args": skipped(f"{FAKE}:374-396: the class declares no init fields"),
     "chat.usage_metadata": skipped(f"{NOT_AI}: it carries no usage_metadata"),
-    "chat.response_metadata": failed(f"{NOT_AI}; {NO_NAME}"),
+    "chat.response_metadata": skipped(f"{NOT_AI}; {NO_NAME}"),
 }
 
 HOW = "pure Python, no server, no credentials; "
