@@ -7,21 +7,15 @@ import pytest
 from harness import check_llm
 from harness.registry import catalog
 from tests.real_classes import all_cases, running
-from tests.real_classes.case import CHAT_ONLY_IDS
 
 CASES = all_cases()
-RELEASE_0_2 = frozenset({"stop.bound", *CHAT_ONLY_IDS})
-"""Ids every case expects a verdict for, whether or not the engine checks them yet (issue 13)."""
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_published_class_gets_the_verdicts_its_source_shows(case):
     if not case.importable:
         pytest.skip(f"{case.distribution} is not installed (pip install -e '.[test]')")
-    ids = set(catalog())
-    assert set(case.expected) == ids | RELEASE_0_2, "every check id needs an expected verdict"
-    if case.kind == "chat" and not ids >= RELEASE_0_2:
-        pytest.skip("chat models are checked once the engine of issue 13 is merged")
+    assert set(case.expected) == set(catalog()), "every check id needs an expected verdict"
     with running(case) as url:
         target, params = case.build(url)
         records = check_llm(target, params, timeout=10)
@@ -30,7 +24,7 @@ def test_published_class_gets_the_verdicts_its_source_shows(case):
         check_id: f"expected {expect.asserted} ({expect.evidence}), got {got[check_id][0]}: "
         f"{got[check_id][1]}"
         for check_id, expect in case.expected.items()
-        if check_id in ids and got[check_id][0] != expect.asserted
+        if got[check_id][0] != expect.asserted
     }
     assert not wrong, "\n".join(f"{k}: {v}" for k, v in wrong.items())
 
