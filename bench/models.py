@@ -14,10 +14,10 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, GenerationChunk
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import GenerationChunk
 
+from reference_llm import EchoChatModel as ReferenceEchoChatModel
 from reference_llm import EchoLLM
 
 LATENCY_S = float(os.environ.get("BENCH_LATENCY_S", "0.2"))
@@ -69,51 +69,12 @@ if calls_file := os.environ.get("BENCH_CALLS_FILE"):
     atexit.register(lambda: Path(calls_file).write_text(str(CALLS["count"])))
 
 
-class EchoChatModel(BaseChatModel):
-    """A chat model equivalent to EchoLLM, for langchain-tests' standard tests.
+class EchoChatModel(ReferenceEchoChatModel):
+    """``reference_llm``'s ``EchoChatModel``, counting its model calls for the anchor.
 
-    It answers the first ``n`` characters of the last message, streamed one
-    character at a time; no tools, no structured output.
+    langchain-tests' suite and this checklist then run on the same model.
     """
 
-    n: int = 64
-    """How many characters to echo."""
-
-    @property
-    def _llm_type(self) -> str:
-        return "echo-chat"
-
-    def _text(self, messages: list[BaseMessage]) -> str:
+    def _answer(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any) -> Any:
         CALLS["count"] += 1
-        return str(messages[-1].content)[: self.n] if messages else ""
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
-    ) -> ChatResult:
-        text = self._text(messages)
-        usage = {"input_tokens": 1, "output_tokens": len(text), "total_tokens": 1 + len(text)}
-        message = AIMessage(
-            content=text,
-            usage_metadata=usage,  # type: ignore[arg-type]
-            response_metadata={"model_name": "echo-chat"},
-        )
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _stream(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
-    ) -> Iterator[ChatGenerationChunk]:
-        text = self._text(messages)
-        for index, char in enumerate(text):
-            last = index == len(text) - 1
-            usage = {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2} if last else None
-            metadata = {"model_name": "echo-chat"} if last else {}
-            chunk = ChatGenerationChunk(
-                message=AIMessageChunk(
-                    content=char,
-                    usage_metadata=usage,  # type: ignore[arg-type]
-                    response_metadata=metadata,
-                )
-            )
-            if run_manager:
-                run_manager.on_llm_new_token(char, chunk=chunk)
-            yield chunk
+        return super()._answer(messages, stop, kwargs)

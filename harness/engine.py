@@ -114,7 +114,7 @@ def check_llm(
 ) -> list[CheckRecord]:
     """Run the checklist against ``target`` and return one record per check.
 
-    ``target`` is ``"package.module:Name"``, an LLM class or a zero-argument
+    ``target`` is ``"package.module:Name"``, an LLM or chat model class, or a zero-argument
     factory; ``params`` (a dict or JSON text) build the class. Raises
     ``TargetError`` or ``SettingsError`` with a one-line message on bad input.
 

@@ -14,6 +14,13 @@ def test_cost_counts_each_observation_and_stays_within_the_goal():
     assert measured["per_observation"]["batch: batch"] == 3
 
 
+def test_the_chat_catalog_costs_at_most_30_calls_on_the_reference():
+    measured = cost("reference_llm:EchoChatModel")
+    assert measured["total"] == sum(measured["per_observation"].values())
+    assert measured["total"] <= 30
+    assert measured["per_observation"]["tool_calls: invoke (tools bound)"] == 1
+
+
 def test_report_marks_goals_met_and_missed():
     results = {
         "overhead": {
@@ -24,6 +31,7 @@ def test_report_marks_goals_met_and_missed():
             "none_ratio": 1.1,
         },
         "cost": {"total": 24, "per_observation": {"invoke: invoke(str)": 1}},
+        "chat_cost": {"total": 31, "per_observation": {}},
         "latency": {"latency_s": 0.2, "wall_s": 1.8, "ratio": 9.0, "bad": []},
         "scale": {"latency_s": 0.2, "serial_s": 16.0, "parallel_s": 10.0, "speedup": 1.6},
         "scale_serial_calls": {
@@ -51,6 +59,7 @@ def test_report_marks_goals_met_and_missed():
         in text
     )
     assert "| 2. cost: model calls, full catalog | 24 | <= 25 | yes |" in text
+    assert "| 2b. cost: model calls, full catalog on EchoChatModel | 31 | <= 30 | **no** |" in text
     scan = "| 6. scan: `pkg`, 2 workers, classes per second | 0.5 (100 classes in 200.0 s) |"
     assert f"{scan} <= 180 s | **no** |" in text
     assert "| 6b. scan: `pkg`, 1 worker, classes per second | not installed |" in text

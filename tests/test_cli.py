@@ -36,7 +36,7 @@ def _clean_environment(monkeypatch, tmp_path):
 def test_no_target_checks_the_reference_and_passes():
     code, out = run("check")
     assert code == 0
-    assert "reference_llm:EchoLLM (stop policy: include)" in out
+    assert "reference_llm:EchoLLM (text LLM, stop policy: include)" in out
     assert "  Stop token\n    PASS  stop.respected" in out
     assert "20 passed, 7 skipped; 27 of 27 checks in the catalog ran; 24 model calls" in out
     assert "\033[" not in out  # no colour when not on a terminal
@@ -59,7 +59,7 @@ def test_expected_failure_exits_0():
 def test_selection_by_area_and_id():
     code, out = run("check", "--select", "stop", "--select", "docs.init_args")
     assert code == 0
-    assert "3 passed; 3 of 27 checks in the catalog ran" in out
+    assert "3 passed, 1 skipped; 4 of 27 checks in the catalog ran" in out
 
 
 def test_colour_always():

@@ -299,7 +299,7 @@ def test_pre_commit_try_repo_fails_on_the_broken_class(tmp_path, pre_commit_home
     result = try_repo(tmp_path / "both", pre_commit_home)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert "mypkg.llms:GoodLLM (stop policy: include)" in output
+    assert "mypkg.llms:GoodLLM (text LLM, stop policy: include)" in output
     assert "FAIL  stop.included" in output
     assert "LangChain LLM compliance checklist" in output
 

@@ -78,3 +78,15 @@ def test_service_chat_reference_passes_every_check(echo_server):
     records = check_llm(EchoServiceChatModel, params)
     not_passed = {r.id: r.message for r in records if r.outcome is not Outcome.PASSED}
     assert not not_passed
+
+
+def test_a_chat_model_that_does_not_stream_gets_no_false_alarm():
+    """LangChain's fallback ``stream`` yields invoke's ``AIMessage`` as its one chunk."""
+    from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+    from langchain_core.messages import AIMessage
+
+    answer = AIMessage(content="The quick brown fox. Does it jump?")
+    records = {r.id: r for r in check_llm(FakeMessagesListChatModel, {"responses": [answer]})}
+    for check_id in ("methods.stream", "methods.astream", "async.parity"):
+        assert records[check_id].outcome is Outcome.PASSED, records[check_id].message
+    assert records["streaming.new_token"].outcome is Outcome.SKIPPED

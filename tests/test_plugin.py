@@ -323,4 +323,4 @@ def test_prefetching_follows_the_selection(pytester):
     result.stdout.fnmatch_lines(["*6 of * checks in the catalog ran; 0 model calls"])
     result = pytester.runpytest(*ECHO, "-k", "stop", "--llm-parallel", "1")
     # invoke 3 + ainvoke 3 + batch 3 (determinism) + stream 1 + astream 1 + stop calls 5
-    result.stdout.fnmatch_lines(["*2 of * checks in the catalog ran; 16 model calls"])
+    result.stdout.fnmatch_lines(["*3 of * checks in the catalog ran; 16 model calls"])

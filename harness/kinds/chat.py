@@ -62,10 +62,12 @@ class ChatKind(Kind):
         return message_text(result) if isinstance(result, AIMessage) else None
 
     def chunk_text(self, chunk: Any) -> str | None:
-        """The text of an ``AIMessageChunk``."""
-        from langchain_core.messages import AIMessageChunk
+        """The text of an ``AIMessageChunk``.
 
-        return message_text(chunk) if isinstance(chunk, AIMessageChunk) else None
+        A class that does not stream gets LangChain's fallback, whose single
+        chunk is ``invoke``'s ``AIMessage`` itself: accepted as a chunk.
+        """
+        return self.text(chunk)
 
 
 def message_text(message: Any) -> str | None:
