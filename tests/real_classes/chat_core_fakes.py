@@ -203,11 +203,6 @@ GENERIC_EXPECTED = common("238: messages, an iterator,", "254-315") | {
     "chat.response_metadata": skipped(NO_NAME),
 }
 
-FALLBACK_TYPE = (
-    "the harness asks every chunk to be an AIMessageChunk, and LangChain's own fallback for a "
-    "chat model without _stream/_astream yields the AIMessage of invoke "
-    f"({CORE}:778-783, 909-914): every non-streaming chat class would fail methods.stream"
-)
 NOT_STREAMING = f"{FAKE}:%s: neither _stream, _astream, stream nor astream is defined"
 
 MESSAGES_LIST_EXPECTED = common("24-29: responses, sleep, i", "32-47") | {
@@ -228,10 +223,10 @@ MESSAGES_LIST_EXPECTED = common("24-29: responses, sleep, i", "32-47") | {
     "methods.stream": passed(
         f"{CORE}:778-783: no _stream, so LangChain's stream yields invoke's AIMessage, cast "
         "as a chunk: the text joins to invoke's, and the type is LangChain's choice"
-    ).but_harness_gives("failed", FALLBACK_TYPE),
+    ),
     "methods.astream": passed(
         f"{CORE}:909-914: no stream: LangChain's astream yields ainvoke's AIMessage"
-    ).but_harness_gives("failed", FALLBACK_TYPE),
+    ),
     "streaming.new_token": skipped(NOT_STREAMING % "21-52"),
     "streaming.token_before_yield": skipped(NOT_STREAMING % "21-52"),
     "streaming.events": skipped(NOT_STREAMING % "21-52"),
