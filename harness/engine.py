@@ -166,7 +166,7 @@ def run_checks(
     obs = Observations(target, settings)
     try:
         _ = obs.llm  # build it up front, so that a target error comes before any check
-        obs.prefetch(name for check in checks for name in check.uses)
+        obs.prefetch(checks)
         records = []
         for check in checks:
             if progress:

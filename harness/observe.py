@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import RunnableBinding, RunnableConfig
 from pydantic import SecretStr
 
 from harness.canary import make_canaries, static_surfaces
@@ -49,6 +49,8 @@ from harness.transport import open_transport
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseLanguageModel
+
+    from harness.registry import Check
 
     Model = BaseLanguageModel[Any]
 else:
@@ -234,7 +236,7 @@ class Observations:
         context = contextvars.copy_context()  # the call's own: counts, logs, prints
         context.run(CURRENT.set, instruments)
         started = time.perf_counter()
-        model = getattr(llm, "bound", llm)  # a RunnableBinding (bind_tools) counts its model
+        model = llm.bound if isinstance(llm, RunnableBinding) else llm  # bind_tools' binding
         with (
             AMBIENT.installed(),
             self.counter.counting(type(model)),
@@ -288,10 +290,19 @@ class Observations:
     """Observations that can overlap: calls on their own, judged on their own.
     The loop monitor and the cancellation scenario always run alone."""
 
-    def prefetch(self, needed: Iterable[str]) -> None:
-        """Make the needed observations of each wave together, once per target."""
+    def prefetch(self, checks: Iterable[Check]) -> None:
+        """Make the observations the checks use, each wave together, once per target.
+
+        Checks whose area is not for the model's kind (``chat.*`` on an LLM)
+        are skipped by the engine, so their observations are not made.
+        """
         _ = self.llm, self.facts  # built once, before any overlap
-        wanted = set(needed)
+        wanted = {
+            name
+            for check in checks
+            if not self.kind.not_applicable(check.area)
+            for name in check.uses
+        }
         for wave in self.WAVES:
             names = [name for name in wave if name in wanted and name not in vars(self)]
             self._concurrently({name: functools.partial(getattr, self, name) for name in names})
@@ -495,9 +506,9 @@ class Observations:
     def tool_calls(self) -> ToolCalls | None:
         """``invoke``, ``stream`` and ``astream`` with two tools bound and a prompt naming both.
 
-        None when the class does not override ``bind_tools`` (or is not a chat model).
+        None when the class does not override ``bind_tools``.
         """
-        if self.kind.only_for != "chat" or not self.facts.defines("bind_tools"):
+        if not self.facts.defines("bind_tools"):
             return None
         from harness.tools import TOOL_PROMPT, tools
 

@@ -170,7 +170,7 @@ def record_check(
     checks = catalog()
     selected = config.stash.get(SELECTED, {}).get(group, {check_id})
     try:
-        obs.prefetch(name for i in selected if i in checks for name in checks[i].uses)
+        obs.prefetch(checks[i] for i in selected if i in checks)
         return run_check(checks[check_id], obs)
     except TargetError as exc:
         problem = str(exc)

@@ -205,6 +205,9 @@ def to_junit(report: Report) -> str:
             skipped=str(tally["skipped"] + tally["xfailed"]),
             time=f"{sum(r.duration_s for r in target.records):.3f}",
         )
+        if target.kind:  # JUnit's schema puts a suite's properties before its test cases
+            properties = ET.SubElement(suite, "properties")
+            ET.SubElement(properties, "property", name="kind", value=target.kind)
         for record in target.records:
             case = ET.SubElement(
                 suite,

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from harness import __version__
 from harness.outcomes import CheckRecord, Outcome
 from harness.registry import AREAS, catalog
-from harness.report import Report
+from harness.report import Report, TargetReport
+from harness.terminal import KIND_NAMES
 
 SYMBOLS = {
     Outcome.PASSED: "✓",
@@ -50,7 +51,7 @@ def to_html(
     ids = list(check_ids or dict.fromkeys(r.id for r in report.records))
     ids.sort(key=lambda i: (AREAS.index(i.partition(".")[0]), list(checks).index(i)))
     cells: list[list[object]] = []
-    rows = [_row(target.target, target.records, ids, cells) for target in report.targets]
+    rows = [_row(target, ids, cells) for target in report.targets]
     data = {"cells": cells, "rules": {i: checks[i].rule for i in ids if i in checks}}
     payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
     counts = Counter(record.outcome for record in report.records)
@@ -109,9 +110,9 @@ def _areas(ids: Sequence[str]) -> list[tuple[str, int]]:
     return spans
 
 
-def _row(
-    label: str, records: Sequence[CheckRecord], ids: Sequence[str], cells: list[list[object]]
-) -> str:
+def _row(target: TargetReport, ids: Sequence[str], cells: list[list[object]]) -> str:
+    label, records = target.target, target.records
+    kind = f" ({KIND_NAMES[target.kind]})" if target.kind in KIND_NAMES else ""
     by_id = {record.id: record for record in records}
     module, sep, name = label.rpartition(":")
     shown = f'<span class="mod">{_e(module)}{sep}</span><b>{_e(name)}</b>'
@@ -133,7 +134,8 @@ def _row(
     failed = sum(record.outcome in BAD for record in records)
     passed = sum(record.outcome is Outcome.PASSED for record in records)
     return (
-        f'<tr data-name="{_e(label.lower())}"><th class="name" scope="row" title="{_e(label)}">'
+        f'<tr data-name="{_e(label.lower())}"><th class="name" scope="row" '
+        f'title="{_e(label + kind)}">'
         f'{shown}</th>{"".join(tds)}<td class="count bad{" zero" if not failed else ""}">'
         f'{failed}</td><td class="count good">{passed}</td></tr>'
     )

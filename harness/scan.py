@@ -118,7 +118,7 @@ class ScanResult:
     def report(self) -> Report:
         """One target per class, for the JSON, Markdown and HTML writers."""
         targets = [
-            TargetReport(cls.label, self.job.settings_for(cls.label), cls.records)
+            TargetReport(cls.label, self.job.settings_for(cls.label), cls.records, kind=cls.kind)
             for cls in self.classes
         ]
         return Report(targets, duration_s=self.duration_s)

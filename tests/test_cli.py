@@ -42,6 +42,31 @@ def test_no_target_checks_the_reference_and_passes():
     assert "\033[" not in out  # no colour when not on a terminal
 
 
+@pytest.mark.parametrize("isolation", ["process", "none"])
+def test_a_chat_model_is_checked_under_its_kind(tmp_path, isolation):
+    report = tmp_path / "r.json"
+    code, out = run(
+        "check",
+        "reference_llm:EchoChatModel",
+        "--params",
+        PARAMS,
+        "--isolation",
+        isolation,
+        "--report-json",
+        str(report),
+        "--report-md",
+        str(tmp_path / "r.md"),
+    )
+    assert code == 0, out
+    assert "reference_llm:EchoChatModel (chat model, stop policy: include)" in out
+    assert "PASS  chat.tool_calls" in out
+    assert "24 passed, 3 skipped; 27 of 27 checks in the catalog ran; 30 model calls" in out
+    document = json.loads(report.read_text())
+    jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
+    assert document["targets"][0]["kind"] == "chat"
+    assert "Kind: **chat model**" in (tmp_path / "r.md").read_text()
+
+
 def test_a_failing_check_exits_1_with_its_message():
     code, out = run("check", BROKEN, "--params", PARAMS)
     assert code == 1
@@ -126,6 +151,7 @@ def test_reports_are_written_and_valid(tmp_path):
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
     assert document["summary"]["verdict"] == "failed"
     assert document["summary"]["model_calls"] == 24
+    assert document["targets"][0]["kind"] == "llm"
     checks = {c["id"]: c for c in document["targets"][0]["checks"]}
     assert checks["methods.batch"]["outcome"] == "failed"
     assert checks["methods.batch"]["location"]["file"].endswith("tests/gallery.py")

@@ -32,3 +32,10 @@ def test_published_class_gets_the_verdicts_its_source_shows(case):
 def test_the_gallery_spans_enough_classes_and_distributions():
     assert len(CASES) >= 12
     assert len({case.distribution for case in CASES}) >= 4
+
+
+def test_the_chat_gallery_holds_core_fakes_and_partner_classes_on_fake_servers():
+    chat = [case for case in CASES if case.kind == "chat"]
+    assert sum(case.distribution == "langchain-core" for case in chat) >= 3
+    partners = {case.distribution for case in chat if case.server is not None}
+    assert len(partners) >= 4

@@ -29,6 +29,11 @@ def _stream(self, prompt, stop=None, run_manager=None, **kwargs) -> Iterator[Gen
 """
 
 
+def _a(noun: str) -> str:
+    """``a str``, ``an AIMessage``."""
+    return f"{'an' if noun[:1] in 'AEIOU' else 'a'} {noun}"
+
+
 def _entry_point(obs: Observations, label: str) -> str:
     """The method to look at for a call: an overridden public method, or the model's."""
     return obs.facts.method_for(label)
@@ -36,7 +41,7 @@ def _entry_point(obs: Observations, label: str) -> str:
 
 def _require_text(obs: Observations, call: Call, method: str) -> str:
     """The text of the call's output, which must be the kind's result type; otherwise fail."""
-    wanted = f"a {obs.kind.result_type}"
+    wanted = _a(obs.kind.result_type)
     if not call.ok:
         raise fail(
             f"{call.label} {'hung' if call.hung else 'raised'}",
@@ -74,13 +79,13 @@ def _invoke_verdict(obs: Observations, calls: dict[str, Call]) -> Verdict:
     if failures:
         first = failures[0].failure
         raise fail(
-            f"{len(failures)} of {len(calls)} inputs did not give a {obs.kind.result_type}",
-            expected=f"a {obs.kind.result_type}",
+            f"{len(failures)} of {len(calls)} inputs did not give {_a(obs.kind.result_type)}",
+            expected=_a(obs.kind.result_type),
             observed="; ".join(f"{f.summary}: {f.failure.observed}" for f in failures),
             cause=first.cause,
             method=first.method,
         )
-    return passed(f"returned a {obs.kind.result_type} for each of: {', '.join(calls)}")
+    return passed(f"returned {_a(obs.kind.result_type)} for each of: {', '.join(calls)}")
 
 
 @check(

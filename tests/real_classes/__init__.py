@@ -23,6 +23,10 @@ MODULES = (
     "anthropic",
     "fireworks_together",
     "community_http",
+    "chat_core_fakes",
+    "chat_openai",
+    "chat_anthropic",
+    "chat_ollama",
 )
 """The gallery's vendor modules, each with a ``CASES`` list."""
 

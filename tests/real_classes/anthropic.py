@@ -26,7 +26,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from tests.real_classes.case import RealCase, failed, passed, skipped
+from tests.real_classes.case import RealCase, failed, no_stop_field, passed, skipped, text_llm
 from tests.real_classes.fake_vendor import VendorHandler, apply_stop, echo_text
 
 API_KEY = "sk-ant-fake-gallery-key"
@@ -436,7 +436,8 @@ CASES: list[RealCase] = [
         name="langchain_anthropic:AnthropicLLM",
         distribution="langchain-anthropic",
         build=_anthropic_llm,
-        expected=ANTHROPIC_EXPECTED,
+        expected=ANTHROPIC_EXPECTED
+        | text_llm(f"{LA}:137", no_stop_field(f"{LA}:27-133 (_AnthropicCommon), 137-428")),
         server=AnthropicHandler,
         how_built="anthropic SDK (httpx2), Messages API, SSE streaming, native async, "
         "SecretStr api key",
@@ -445,7 +446,8 @@ CASES: list[RealCase] = [
         name="langchain_community.llms:AzureMLOnlineEndpoint",
         distribution="langchain-community",
         build=_azureml_endpoint,
-        expected=AZUREML_EXPECTED,
+        expected=AZUREML_EXPECTED
+        | text_llm(f"{AZ}:505", no_stop_field(f"{AZ}:365-502 (AzureMLBaseEndpoint), 505-569")),
         server=AzureMLHandler,
         how_built="raw urllib.request, serverless /completions, no streaming, async via "
         "LangChain's executor, SecretStr endpoint key",

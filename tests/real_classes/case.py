@@ -48,6 +48,25 @@ def skipped(evidence: str) -> Expect:
     return Expect("skipped", evidence)
 
 
+CHAT_ONLY_IDS = ("chat.usage_metadata", "chat.response_metadata", "chat.tool_calls")
+"""The ids of release 0.2 that apply to chat models only."""
+
+
+def text_llm(class_line: str, stop_bound: Expect) -> dict[str, Expect]:
+    """A text LLM's verdicts on the ids added in release 0.2.
+
+    ``class_line`` is ``path:LINE`` of its ``class X(BaseLLM-or-LLM)`` statement;
+    ``stop_bound`` the verdict its stop init field (or its lack of one) shows.
+    """
+    not_chat = skipped(f"{class_line}: a text LLM, not a chat model")
+    return {"stop.bound": stop_bound} | dict.fromkeys(CHAT_ONLY_IDS, not_chat)
+
+
+def no_stop_field(fields: str) -> Expect:
+    """``stop.bound`` for a class whose init fields (at ``fields``) hold no stop list."""
+    return skipped(f"{fields}: no stop init field (stop, stop_sequences, stop_words or an alias)")
+
+
 Build = Callable[[str], tuple[Any, Mapping[str, Any]]]
 """Given the fake server's base URL (``""`` without one): the target and its params."""
 
@@ -67,6 +86,8 @@ class RealCase:
     """Environment variables the class reads (set while it is checked)."""
     how_built: str = ""
     """One line: SDK or raw HTTP, native async or not, streaming or not, credentials."""
+    kind: str = "text"
+    """``text`` (a ``BaseLLM``) or ``chat`` (a ``BaseChatModel``)."""
 
     @property
     def importable(self) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.real_classes.case import RealCase, failed, passed, skipped
+from tests.real_classes.case import RealCase, failed, no_stop_field, passed, skipped, text_llm
 from tests.real_classes.fake_vendor import VendorHandler, apply_stop, echo_text
 
 CF_ACCOUNT = "0123456789abcdef0123456789abcdef"
@@ -374,7 +374,7 @@ CASES: list[RealCase] = [
         name="langchain_community.llms.cloudflare_workersai:CloudflareWorkersAI",
         distribution="langchain-community",
         build=_cloudflare,
-        expected=CLOUDFLARE_EXPECTED,
+        expected=CLOUDFLARE_EXPECTED | text_llm(f"{CF}:13", no_stop_field(f"{CF}:13-128")),
         server=CloudflareHandler,
         env=OFFLINE,
         how_built="raw HTTP (requests), no native async (LangChain's thread fallback), streams "
@@ -384,7 +384,7 @@ CASES: list[RealCase] = [
         name="langchain_community.llms:MosaicML",
         distribution="langchain-community",
         build=_mosaicml,
-        expected=MOSAICML_EXPECTED,
+        expected=MOSAICML_EXPECTED | text_llm(f"{MM}:29", no_stop_field(f"{MM}:29-187")),
         server=MosaicMLHandler,
         env=OFFLINE,
         how_built="raw HTTP (requests), no native async, no streaming, "
@@ -394,7 +394,16 @@ CASES: list[RealCase] = [
         name="langchain_community.llms:Databricks",
         distribution="langchain-community",
         build=_databricks,
-        expected=DATABRICKS_EXPECTED,
+        expected=DATABRICKS_EXPECTED
+        | text_llm(
+            f"{DB}:271",
+            failed(
+                f"{DB}:384: stop is an init field, but it is sent only inside _llm_params "
+                f"({DB}:416-417), which _call adds only when `self._client.llm` ({DB}:560-561), "
+                f"False for the cluster driver proxy client ({DB}:49-51): the constructor stop "
+                "is silently dropped (langchain#15921), while a call-time stop is sent (:564-565)"
+            ),
+        ),
         server=DatabricksDriverProxyHandler,
         env=OFFLINE,
         how_built="raw HTTP (requests), cluster-driver-proxy mode through a factory (https-only "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.real_classes.case import RealCase, failed, passed, skipped
+from tests.real_classes.case import RealCase, failed, no_stop_field, passed, skipped, text_llm
 
 ANSWER = "The quick brown fox. Does it jump? (Yes!) Over the lazy dog."
 """One fixed answer of about 64 characters, with words and regex metacharacters."""
@@ -138,14 +138,15 @@ CASES: list[RealCase] = [
         name="langchain_core.language_models.fake:FakeListLLM",
         distribution="langchain-core",
         build=build_fake_list,
-        expected=FAKE_LIST_EXPECTED,
+        expected=FAKE_LIST_EXPECTED | text_llm(f"{FAKE}:19", no_stop_field(f"{FAKE}:22-35")),
         how_built="pure Python, no server; _call and a native _acall, no streaming, no credentials",
     ),
     RealCase(
         name="langchain_core.language_models.fake:FakeStreamingListLLM",
         distribution="langchain-core",
         build=build_fake_streaming_list,
-        expected=FAKE_STREAMING_EXPECTED,
+        expected=FAKE_STREAMING_EXPECTED
+        | text_llm(f"{FAKE}:85", no_stop_field(f"{FAKE}:22-35,94-95")),
         how_built="pure Python, no server; streams per character by overriding "
         "stream/astream themselves (not _stream), no credentials",
     ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tests.real_classes.case import RealCase, failed, passed, skipped
+from tests.real_classes.case import RealCase, failed, no_stop_field, passed, skipped, text_llm
 from tests.real_classes.fake_vendor import VendorHandler, apply_stop, echo_text
 
 DEEPINFRA_API_TOKEN = "deepinfra-gallery-token-0123456789"
@@ -192,6 +192,6 @@ CASES: list[RealCase] = [
         server=DeepInfraHandler,
         how_built="raw HTTP: requests (sync) and aiohttp (async) via Requests, native async, "
         "streams SSE (sync reads the whole body first), deepinfra_api_token: Optional[str]",
-        expected=EXPECTED,
+        expected=EXPECTED | text_llm(f"{DI}:19", no_stop_field(f"{DI}:19-206")),
     ),
 ]

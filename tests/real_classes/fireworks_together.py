@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from tests.real_classes.case import RealCase, failed, passed, skipped
+from tests.real_classes.case import RealCase, failed, no_stop_field, passed, skipped, text_llm
 from tests.real_classes.fake_vendor import VendorHandler, apply_stop, echo_text
 
 FIREWORKS_KEY = "fw-gallery-key-0123456789"
@@ -252,7 +252,7 @@ CASES: list[RealCase] = [
         name="langchain_fireworks:Fireworks",
         distribution="langchain-fireworks",
         build=_fireworks,
-        expected=FIREWORKS_EXPECTED,
+        expected=FIREWORKS_EXPECTED | text_llm(f"{FW}:25", no_stop_field(f"{FW}:25-240")),
         server=FireworksHandler,
         how_built="raw HTTP (requests sync, aiohttp async), native async, no streaming, "
         "fireworks_api_key: SecretStr",
@@ -261,7 +261,7 @@ CASES: list[RealCase] = [
         name="langchain_together:Together",
         distribution="langchain-together",
         build=_together,
-        expected=TOGETHER_EXPECTED,
+        expected=TOGETHER_EXPECTED | text_llm(f"{TG}:20", no_stop_field(f"{TG}:20-222")),
         server=TogetherHandler,
         how_built="raw HTTP (requests sync, aiohttp async), native async, no streaming, "
         "together_api_key: SecretStr",

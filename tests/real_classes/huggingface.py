@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tests.real_classes.case import Expect, RealCase, failed, passed
+from tests.real_classes.case import Expect, RealCase, failed, passed, text_llm
 from tests.real_classes.fake_vendor import VendorHandler, echo_text
 
 TGI_API_KEY = "tgi-gallery-api-key-0123456789"
@@ -200,6 +200,13 @@ def build_community(url: str) -> tuple[Any, dict[str, Any]]:
 
 LH = "langchain_huggingface/llms/huggingface_endpoint.py"
 LC = "langchain_community/llms/huggingface_endpoint.py"
+BOUND_LIKE_CALL_TIME = (
+    "the construction stop is merged with the call-time one and handled by the same code, "
+    "so stop_sequences=['quick'] gives exactly what stop=['quick'] at call time gives (both "
+    "miss a stop split across tokens: stop.respected fails that); the harness judges the "
+    "bound stop against stop.respected's rule instead of against the call-time result, so "
+    "one defect gets two verdicts, and its cause ('never read') is not what happens"
+)
 
 LANGCHAIN_HUGGINGFACE: dict[str, Expect] = {
     "interface.llm_type": passed(f"{LH}:347: _llm_type is a property returning a constant str"),
@@ -333,7 +340,15 @@ CASES: list[RealCase] = [
         name="langchain_huggingface:HuggingFaceEndpoint",
         distribution="langchain-huggingface",
         build=build_langchain_huggingface,
-        expected=LANGCHAIN_HUGGINGFACE,
+        expected=LANGCHAIN_HUGGINGFACE
+        | text_llm(
+            f"{LH}:45",
+            passed(
+                f"{LH}:143: stop_sequences goes into every request ({LH}:329) and a call-time "
+                f"stop is added to it ({LH}:353-356) on _call, _acall, _stream and _astream: "
+                "both apply, nothing raises"
+            ).but_harness_gives("failed", BOUND_LIKE_CALL_TIME),
+        ),
         server=TGIHandler,
         env=HF_ENV,
         how_built="huggingface_hub InferenceClient/AsyncInferenceClient (httpx), native async, "
@@ -343,7 +358,15 @@ CASES: list[RealCase] = [
         name="langchain_community.llms:HuggingFaceEndpoint",
         distribution="langchain-community",
         build=build_community,
-        expected=COMMUNITY,
+        expected=COMMUNITY
+        | text_llm(
+            f"{LC}:34",
+            passed(
+                f"{LC}:103: stop_sequences goes into every request ({LC}:221) and a call-time "
+                f"stop is appended to it ({LC}:243-246) on every path: both apply, nothing "
+                "raises"
+            ).but_harness_gives("failed", BOUND_LIKE_CALL_TIME),
+        ),
         server=TGIHandler,
         env=HF_ENV,
         how_built="huggingface_hub InferenceClient/AsyncInferenceClient (httpx), native async, "

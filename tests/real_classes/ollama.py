@@ -17,7 +17,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from tests.real_classes.case import RealCase, failed, passed, skipped
+from tests.real_classes.case import RealCase, failed, passed, skipped, text_llm
 from tests.real_classes.fake_vendor import VendorHandler, apply_stop, echo_text
 
 MODEL = "llama3.1"
@@ -235,6 +235,10 @@ NO_KEY_ENV = {"OLLAMA_API_KEY": ""}
 
 LLM = "langchain_ollama/llms.py"
 COMMUNITY = "langchain_community/llms/ollama.py"
+BOTH_STOPS_RAISE = (
+    "raise ValueError('`stop` found in both the input and default params.') when a "
+    "call-time stop comes on top of it"
+)
 STOP_DROPPED = (
     "and the Ollama server cuts the text before the stop sequence and drops it "
     "(ollama/ollama runner/common/stop.go TruncateStop)"
@@ -251,7 +255,14 @@ OLLAMA_LLM = RealCase(
         "(invoke aggregates the stream), no credential field; async keep-alive off "
         "(Connection: close) so that no pooled connection outlives its event loop"
     ),
-    expected={
+    expected=text_llm(
+        f"{LLM}:25",
+        failed(
+            f"{LLM}:187: a stop init field, sent when no call-time stop is given "
+            f"({LLM}:273-274, 290), but {LLM}:270-272 {BOTH_STOPS_RAISE}"
+        ),
+    )
+    | {
         "interface.llm_type": passed(f"{LLM}:309: _llm_type is a property returning 'ollama-llm'"),
         "interface.identifying_params": passed(
             "langchain_core/language_models/base.py:430: not overridden; the inherited "
@@ -345,7 +356,15 @@ COMMUNITY_OLLAMA = RealCase(
         "(invoke aggregates the stream), fields in the _OllamaCommon mixin listed after "
         "BaseLLM, no credential field (headers dict, auth tuple/callable)"
     ),
-    expected={
+    expected=text_llm(
+        f"{COMMUNITY}:398",
+        failed(
+            f"{COMMUNITY}:98: a stop init field, sent when no call-time stop is given "
+            f"({COMMUNITY}:226-227, 288-289), but {COMMUNITY}:224-225 (async: 286-287) "
+            f"{BOTH_STOPS_RAISE}"
+        ),
+    )
+    | {
         "interface.llm_type": passed(
             f"{COMMUNITY}:412: _llm_type is a property returning 'ollama-llm'"
         ),

@@ -15,7 +15,7 @@ import hashlib
 import time
 from typing import Any, ClassVar
 
-from tests.real_classes.case import RealCase, failed, passed
+from tests.real_classes.case import RealCase, failed, no_stop_field, passed, text_llm
 from tests.real_classes.fake_vendor import VendorHandler, apply_stop, echo_text
 
 OPENAI_KEY = "sk-gallery-openai-3f9c2a7d41e8b605"
@@ -360,7 +360,8 @@ CASES: list[RealCase] = [
         name="langchain_openai:OpenAI",
         distribution="langchain-openai",
         build=build_openai,
-        expected=OPENAI_EXPECTED,
+        expected=OPENAI_EXPECTED
+        | text_llm(f"{LO}:787", no_stop_field(f"{LO}:57-784 (BaseOpenAI), 787-919")),
         server=OpenAICompletionsHandler,
         env={"LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"},
         how_built="openai SDK 3.x over httpx2, native async (AsyncOpenAI), SSE streaming on both "
@@ -370,7 +371,8 @@ CASES: list[RealCase] = [
         name="langchain_community.llms:VLLMOpenAI",
         distribution="langchain-community",
         build=build_vllm_openai,
-        expected=VLLM_EXPECTED,
+        expected=VLLM_EXPECTED
+        | text_llm(f"{VL}:160", no_stop_field(f"{LC}:151-730 (BaseOpenAI), {VL}:160-189")),
         server=VLLMCompletionsHandler,
         env={"LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"},
         how_built="openai SDK via langchain-community's BaseOpenAI, native async, SSE "
