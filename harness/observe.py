@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
@@ -42,7 +43,7 @@ from harness.recorders import (
 )
 from harness.redact import Redactor
 from harness.settings import Settings
-from harness.stop_plan import StopCase, StopPlan, plan_stops
+from harness.stop_plan import StopPlan, plan_stops
 from harness.target_loop import TargetLoop
 from harness.targets import Target, TargetError, one_line
 from harness.transport import open_transport
@@ -130,15 +131,26 @@ class Observations:
         """True once a call has hung; later calls then get ``HUNG_TIMEOUT_S``."""
         self.prefetched: set[str] = set()
         self.charged: set[str] = set()
+        self._loop: TargetLoop | None = None
+        self._loop_lock = threading.Lock()
 
-    @cached_property
+    @property
     def event_loop(self) -> TargetLoop:
-        """The one event loop every async call of this target runs on."""
-        return TargetLoop()
+        """The one event loop every async call of this target runs on.
+
+        Made under a lock: overlapping observations ask for it from several
+        threads at once, and ``cached_property`` has no lock since Python 3.12
+        (two loops would split a target's async clients between them).
+        """
+        with self._loop_lock:
+            if self._loop is None:
+                self._loop = TargetLoop()
+            return self._loop
 
     def close(self) -> None:
         """Wind down the target's event loop (idempotent)."""
-        loop = vars(self).pop("event_loop", None)
+        with self._loop_lock:
+            loop, self._loop = self._loop, None
         if loop is not None:
             loop.close()
 
@@ -463,42 +475,59 @@ class Observations:
     def bound_stop(self) -> BoundStop | None:
         """The model built with a stop list in its stop init field, then called.
 
-        ``invoke`` and ``stream`` of ``PROMPT``, and ``invoke`` with a call-time
-        stop on top (``both``). None when the class has no stop field or there
-        is no stop plan. The construction stop is the plain-word list of
-        ``ainvoke``'s case, the call-time one the first sequence of ``invoke``'s.
+        ``invoke`` and ``stream`` of ``PROMPT`` without a call-time stop, each
+        on an instance built with the very stop list that path got at call
+        time in ``stop_calls``, so that the two answers can be compared; and
+        ``invoke`` with ``ainvoke``'s stop list given at call time on top
+        (``both``). None when the class has no stop field or there is no plan.
         """
         field_name, plan = self.facts.stop_field, self.stop_plan
         if field_name is None or plan is None:
             return None
-        case, on_top = plan.cases["ainvoke"], plan.cases["invoke"]
         key = self.facts.fields[field_name].alias or field_name
+        instances: dict[str, Model] = {}
+        for path in ("invoke", "stream"):
+            stop = plan.cases[path].stop
+            built = self._built_with_stop(key, stop)
+            if isinstance(built, str):
+                return BoundStop(field_name, {}, {}, refused=built)
+            instances[path] = built
+        on_top = plan.cases["ainvoke"].stop
+        calls = self._concurrently(
+            {
+                "invoke": lambda: self.record(
+                    "invoke (stop bound)",
+                    lambda llm, _, cfg: llm.invoke(PROMPT, cfg),
+                    instances["invoke"],
+                ),
+                "stream": lambda: self.record(
+                    "stream (stop bound)", _consumer(self.kind), instances["stream"]
+                ),
+                "both": lambda: self.record(
+                    "invoke (stop bound, and a call-time stop)",
+                    lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=on_top),
+                    instances["invoke"],
+                ),
+            }
+        )
+        stops = {path: plan.cases[path].stop for path in ("invoke", "stream")}
+        return BoundStop(field_name, stops, calls, on_top=on_top)
+
+    def _built_with_stop(self, key: str, stop: list[str]) -> Model | str:
+        """The model built with ``stop`` in its stop field (a list, else the first as text).
+
+        Returns why not, as one line, when the class refuses both.
+        """
         errors = []
-        for value in (case.stop, case.first):  # a list, else the plain text
+        for value in (stop, stop[0]):
             built = run_bounded(
                 functools.partial(self.target.build_with, self.llm, {key: value}),
                 self.settings.timeout_s,
             )
             if built.error is None:
-                break
+                return cast("Model", built.value)
             errors.append(one_line(built.error))
-        else:
-            return BoundStop(field_name, case, on_top, {}, refused="; ".join(errors))
-        bound: Model = built.value
-        calls = self._concurrently(
-            {
-                "invoke": lambda: self.record(
-                    "invoke (stop bound)", lambda llm, _, cfg: llm.invoke(PROMPT, cfg), bound
-                ),
-                "stream": lambda: self.record("stream (stop bound)", _consumer(self.kind), bound),
-                "both": lambda: self.record(
-                    "invoke (stop bound, and a call-time stop)",
-                    lambda llm, _, cfg: llm.invoke(PROMPT, cfg, stop=[on_top.first]),
-                    bound,
-                ),
-            }
-        )
-        return BoundStop(field_name, case, on_top, calls)
+        return "; ".join(errors)
 
     # --- tool calls (chat models) ---------------------------------------------
 
@@ -666,18 +695,18 @@ class Observations:
 
 @dataclass(frozen=True)
 class BoundStop:
-    """The model built with a stop list at construction, and its calls."""
+    """The model built with stop lists at construction, and its calls."""
 
-    field: str
-    """The stop init field (its name)."""
-    case: StopCase
-    """The construction stop list and the answers it must give."""
-    on_top: StopCase
-    """The call-time stop passed on top of it (its first sequence)."""
+    field_name: str
+    """The stop init field."""
+    stops: dict[str, list[str]]
+    """The stop list each path's instance was built with (that path's call-time list)."""
     calls: dict[str, Call]
-    """``invoke``, ``stream`` and ``both`` (invoke with the call-time stop too)."""
+    """``invoke``, ``stream`` and ``both`` (invoke with ``on_top`` at call time too)."""
+    on_top: list[str] = field(default_factory=list)
+    """The call-time stop list given on top of the construction one in ``both``."""
     refused: str = ""
-    """Why the model could not be built with the stop list (empty when it was)."""
+    """Why the model could not be built with a stop list (empty when it was)."""
 
 
 @dataclass(frozen=True)

@@ -173,3 +173,29 @@ def test_overlap_changes_neither_verdicts_nor_the_attribution_of_calls():
 def test_parallel_must_be_a_positive_whole_number(value, message):
     with pytest.raises(SettingsError, match=message):
         check_llm(ECHO, PARAMS, parallel=value)
+
+
+def test_one_event_loop_per_target_even_when_asked_from_many_threads():
+    """``cached_property`` has no lock since Python 3.12: the loop is made under one."""
+    import threading
+
+    from harness.settings import Settings
+    from harness.targets import load_target
+
+    obs = Observations(load_target("reference_llm:EchoLLM", {"n": 8}), Settings())
+    barrier, loops = threading.Barrier(8), []
+
+    def ask() -> None:
+        barrier.wait()
+        loops.append(obs.event_loop)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    try:
+        assert len(loops) == 8
+        assert len({id(loop) for loop in loops}) == 1
+    finally:
+        obs.close()

@@ -90,3 +90,20 @@ def test_a_chat_model_that_does_not_stream_gets_no_false_alarm():
     for check_id in ("methods.stream", "methods.astream", "async.parity"):
         assert records[check_id].outcome is Outcome.PASSED, records[check_id].message
     assert records["streaming.new_token"].outcome is Outcome.SKIPPED
+
+
+def test_a_pass_through_stream_dispatcher_is_accepted():
+    """ChatOpenAI's ``_stream(*args, **kwargs)`` returns the routed method's generator."""
+    from collections.abc import Iterator
+    from typing import Any
+
+    from reference_llm import EchoChatModel
+
+    class Dispatching(EchoChatModel):
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            return super()._stream(*args, **kwargs)
+
+    records = {r.id: r for r in check_llm(Dispatching, PARAMS, select_ids=["interface"])}
+    assert records["interface.signatures"].outcome is Outcome.PASSED, records[
+        "interface.signatures"
+    ].message

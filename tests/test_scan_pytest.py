@@ -64,4 +64,4 @@ def test_an_unknown_package_is_a_usage_error(pytester):
 def test_the_ini_option_names_packages(pytester):
     pytester.makeini("[pytest]\nllm_compliance_scan =\n    tests.scan_fixture.compliant\n")
     result = pytester.runpytest()
-    result.assert_outcomes(passed=13, skipped=1)  # CompliantChat: identifying_params skipped
+    result.assert_outcomes(passed=14)  # CompliantChat too: chat params read via the cache key

@@ -230,9 +230,12 @@ def _call(self, prompt, stop=None, run_manager=None, **kwargs) -> str:
 def bound(obs: Observations) -> Verdict:
     """Classes with a stop init field; the others are skipped.
 
-    Honoured means the answer ends at the first construction stop sequence,
-    kept or cut (``stop.included`` judges which). With a call-time stop on
-    top, either may win or both apply: the message says which.
+    Honoured like a call-time stop: for ``invoke`` and ``stream``, an instance
+    built with the stop list that path got at call time (``stop.respected``)
+    must answer as the call did. A path whose call-time stop changed nothing
+    is ``stop.respected``'s to report and is not judged here (one defect, one
+    verdict). With a call-time stop on top, either may win or both apply: the
+    message says which.
     """
     if obs.facts.stop_field is None:
         return skipped(
@@ -245,61 +248,79 @@ def bound(obs: Observations) -> Verdict:
     run = obs.bound_stop
     if run is None:  # no field or no plan: both handled above
         return skipped(NO_PLAN, "invoke returns text")
-    field = f"{run.field}={run.case.stop!r}"
     if run.refused:
         raise fail(
-            f"the model cannot be built with {field}",
+            f"the model cannot be built with a stop list in {run.field_name}",
             expected="the stop init field to take a list of stop sequences",
             observed=run.refused,
             method=obs.facts.first_defined("__init__"),
         )
     exact = obs.deterministic is True
-    problems, judged, methods = [], [], []
+    problems, judged, notes, methods = [], [], [], []
     for path in ("invoke", "stream"):
-        if obs.text_of(path) is None:
-            continue  # methods.* reports the path
+        call_time = obs.stop_calls[path]
+        stopped = _result(obs, call_time) if call_time.ok else None
+        if obs.text_of(path) is None or stopped is None or (exact and stopped == plan.output):
+            notes.append(f"{path} not judged: its call-time stop changed nothing (stop.respected)")
+            continue
         judged.append(path)
-        problem = _stop_problem(obs, run.case, run.calls[path], exact)
-        if problem:
-            problems.append(f"{path} {problem}")
+        bound_call, stop = run.calls[path], run.stops[path]
+        if problem := _bound_problem(obs, bound_call, stopped, plan.output, stop, exact):
+            problems.append(f"{path}, built with {run.field_name}={stop!r}, {problem}")
             methods.append(_method(obs, path))
     both = run.calls["both"]
-    if "invoke" in judged and not both.ok:
-        problems.append(f"invoke(stop=[{run.on_top.first!r}]) on top of it {both.raised}")
+    if not both.ok:
+        problems.append(f"invoke(stop={run.on_top!r}) on top of it {both.raised}")
         methods.append(_method(obs, "invoke"))
     if problems:
         raise fail(
-            f"the stop list given at construction ({field}) is not honoured",
-            expected="every call to end at the first construction stop sequence, and a "
-            "call-time stop on top not to raise",
+            f"the stop list given at construction ({run.field_name}) is not honoured",
+            expected="the answer the same stop gives at call time, and a call-time stop on "
+            "top that does not raise",
             observed="; ".join(problems),
-            cause="the stop init field is stored but never read by _call/_stream/_generate "
-            "(langchain-core does not merge it in)",
+            cause="the stop init field is stored but not read by every path "
+            "(langchain-core never merges it into the call), or a call-time stop on top "
+            "is refused",
             method=methods[0],
         )
     if not judged:
-        return skipped("neither invoke nor stream works (see methods.*)", "invoke works")
+        return skipped("; ".join(notes), "a call-time stop changes the answer")
+    note = f"; {'; '.join(notes)}" if notes else ""
     return passed(
-        f"{field} honoured on {', '.join(judged)}; with a call-time stop on top: "
-        f"{_winner(obs, run.case, run.on_top, both)}"
+        f"{run.field_name} honoured like a call-time stop on {', '.join(judged)}; with "
+        f"stop={run.on_top!r} on top: {_winner(obs, run.calls, obs.stop_calls['ainvoke'])}{note}"
     )
 
 
-def _winner(obs: Observations, bound: StopCase, call_time: StopCase, call: Call) -> str:
-    """Which stop won when both a construction and a call-time stop were given."""
+def _bound_problem(
+    obs: Observations, call: Call, stopped: str, output: str, stop: list[str], exact: bool
+) -> str:
+    """How a call on the bound instance differs from the same stop at call time."""
+    if not call.ok:
+        return f"{'hung' if call.hung else 'raised'}: {call.raised}"
     result = _result(obs, call)
     if result is None:
+        return f"did not return text: {excerpt(call.output)}"
+    if not exact:
+        return "" if _nothing_after_stop(result, stop) else f"gave {excerpt(result)}"
+    if result.strip() == stopped.strip():
+        return ""
+    if result == output:
+        return "ignored it: the answer is the one without any stop"
+    return f"gave {excerpt(result)}, where the same stop at call time gives {excerpt(stopped)}"
+
+
+def _winner(obs: Observations, calls: dict[str, Call], call_only: Call) -> str:
+    """Which stop won when both a construction and a call-time stop were given."""
+    both = _result(obs, calls["both"])
+    bound_only = _result(obs, calls["invoke"]) if calls["invoke"].ok else None
+    by_call = _result(obs, call_only) if call_only.ok else None
+    if both is None:
         return "no text to tell"
-    by_bound = bound.handling(result) is not None
-    by_call = result.strip() in (
-        call_time.output[: call_time.at + len(call_time.first)].strip(),
-        call_time.output[: call_time.at].strip(),
-    )
-    earliest = bound if bound.at <= call_time.at else call_time
-    if by_bound and by_call:
+    if both == bound_only and both == by_call:
         return "both stop at the same place"
-    if by_call:
-        return "the call's stop won" + (", the earlier one" if earliest is call_time else "")
-    if by_bound:
-        return "the construction stop won" + (", the earlier one" if earliest is bound else "")
-    return f"neither applied ({excerpt(result)})"
+    if both == by_call:
+        return "the call's stop won (it replaces the construction one, or stops earlier)"
+    if both == bound_only:
+        return "the construction stop won (it is kept, or stops earlier)"
+    return f"another answer, {excerpt(both)}"

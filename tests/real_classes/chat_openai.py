@@ -355,12 +355,6 @@ CHAT_OPENAI_EXPECTED = openai_style(
         f"{BO}:3865 and 3871: _stream/_astream are pass-through (*args, **kwargs) "
         f"dispatchers to {BO}:1867 and 2163, which take messages, stop, run_manager, "
         f"**kwargs, as do _generate ({BO}:1944) and _agenerate (2245)"
-    ).but_harness_gives(
-        "failed",
-        f"{BO}:3865-3869: the sync dispatcher returns super()._stream(...), a generator "
-        "object, instead of yielding from it; the harness asks _stream itself to be a "
-        "generator function, which a pass-through dispatcher (CHECKLIST.md, chat models) "
-        "need not be: LangChain only iterates what _stream returns",
     ),
     "secrets.secretstr": passed(
         f"{BO}:814-816: openai_api_key: SecretStr | None | Callable (a callable holds no text)"
