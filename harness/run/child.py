@@ -41,7 +41,7 @@ def run(job: Job, channel: Channel) -> None:
     try:
         target = load_target(job.target, job.params, source="target")
     except TargetError as exc:
-        channel.send("target_error", message=str(exc))
+        channel.send("target_error", message=str(exc), missing=getattr(exc, "missing", ""))
         return
     obs = Observations(target, job.settings)
     obs.redact.listener = lambda secret: channel.send("secret", value=secret)

@@ -43,6 +43,11 @@ REAP_S = 5.0
 class TargetProblem(Exception):
     """The child could not build the target: one line, a usage or target error."""
 
+    def __init__(self, message: str, missing: str = "") -> None:
+        super().__init__(message)
+        self.missing = missing
+        """The module the target needs that is not installed, if that is the problem."""
+
 
 @dataclass
 class ChildRun:
@@ -258,7 +263,9 @@ class _Progress:
             if self.on_record is not None:
                 self.on_record(record)
         elif kind == "target_error":
-            raise TargetProblem(_clean(self.redactor, str(data.get("message", ""))))
+            raise TargetProblem(
+                _clean(self.redactor, str(data.get("message", ""))), str(data.get("missing") or "")
+            )
         elif kind == "crashed":
             raised = _clean(self.redactor, str(data.get("error", "")))
             if not self.built:
