@@ -336,7 +336,7 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
     progress_shown = use_colour(args.color, sys.stderr, os.environ) and sys.stderr.isatty()
     started = time.perf_counter()
     reports, problems = [], []
-    for index, (spec, params, _source) in enumerate(jobs):
+    for index, (spec, params, source) in enumerate(jobs):
         progress = _progress(spec, len(checks), progress_shown)
         try:
             output = ""
@@ -348,7 +348,7 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
                 records = run_checks(targets[index], settings, code, progress)
                 label = targets[index].label
             else:
-                records, output = _run_isolated(spec, params, settings, checks, progress)
+                records, output = _run_isolated(spec, params, settings, checks, progress, source)
                 label = spec
         except (TargetError, TargetProblem) as exc:
             problems.append(str(exc) + _hook_hint(getattr(exc, "missing", "")))
@@ -387,6 +387,7 @@ def _run_isolated(
     settings: Any,
     checks: Sequence[Any],
     progress: Callable[[Any], None],
+    source: str,
 ) -> tuple[list[Any], str]:
     """One target's records from a child process (``harness.run``), in catalog order.
 
@@ -405,6 +406,7 @@ def _run_isolated(
         Redactor.from_environment(),
         python_path=[p for p in sys.path if p],
         on_record=lambda record: progress(by_id[record.id]),
+        source=source,
     )
     records = [run.records[check_id] for check_id in by_id if check_id in run.records]
     return records, run.output

@@ -46,11 +46,14 @@ def views(python: Path, suite: Path) -> dict[str, str]:
     return seen
 
 
+OUR_GROUPS = ("LangChain LLM compliance checks:", "scan packages: the checks that need no call:")
+
+
 def without_our_options(help_text: str) -> str:
-    """``--help`` without this plugin's option group and ini options."""
+    """``--help`` without this plugin's option groups and ini options."""
     lines, kept, skipping = help_text.splitlines(), [], False
     for line in lines:
-        if line == "LangChain LLM compliance checks:":
+        if line in OUR_GROUPS:
             skipping = True
         elif skipping and not line.strip():
             skipping = False

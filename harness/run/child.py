@@ -39,7 +39,7 @@ def run(job: Job, channel: Channel) -> None:
 
     channel.send("ready")  # the harness and LangChain are imported: the model's time starts
     try:
-        target = load_target(job.target, job.params, source="target")
+        target = load_target(job.target, job.params, source=job.source)
     except TargetError as exc:
         channel.send("target_error", message=str(exc), missing=getattr(exc, "missing", ""))
         return

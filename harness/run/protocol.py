@@ -27,6 +27,8 @@ class Job:
     child died, so that the next one tells which check's call ended it."""
     secrets: Sequence[str] = field(default_factory=list)
     """Values the parent knows to mask (the environment's credentials)."""
+    source: str = "target"
+    """Where the target was given (``command line``, ...), for the messages of a bad one."""
 
     def encode(self) -> bytes:
         """The job as JSON."""
