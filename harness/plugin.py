@@ -210,7 +210,7 @@ class CheckItem(pytest.Item):
 
         settings = within_session_limit(settings_for(self.config, None), self)
         target = self.parent.target
-        self.record = record_check(self.config, target, settings, self.name, target.label)
+        self.record = record_check(self.config, target, settings, self.name, target.label, self)
         keep_record(self, self.record, settings.stop_policy)
         if self.record.outcome is Outcome.ERROR:
             raise HarnessError(self.record.message)

@@ -23,6 +23,7 @@ from harness.outcomes import CheckRecord, Outcome
 from harness.plugin import RECORD, SELECTED
 from harness.registry import catalog
 from harness.settings import KEYS, Settings, SettingsError, environment_layers, merge
+from harness.sockets import socket_policy
 from harness.targets import Target, TargetError
 
 INI_NAMES = {key: f"llm_compliance_{key}" for key in KEYS}
@@ -120,7 +121,12 @@ def _crossing(target: Target) -> tuple[str, str]:
 
 
 def _isolated(
-    config: pytest.Config, target: Target, settings: Settings, spec: str, group: object
+    config: pytest.Config,
+    target: Target,
+    settings: Settings,
+    spec: str,
+    group: object,
+    sockets: dict[str, Any] | None,
 ) -> dict[str, CheckRecord] | str:
     """The records of a group's checks, from one child run (cached); a str is a target error."""
     import sys
@@ -129,7 +135,7 @@ def _isolated(
     from harness.run.parent import TargetProblem, run_target
 
     cache = config.stash.setdefault(_isolated_key, {})
-    key = json.dumps([spec, str(group), dict(target.params), repr(settings)], default=repr)
+    key = json.dumps([spec, str(group), dict(target.params), repr(settings), sockets], default=repr)
     if key not in cache:
         checks = catalog()
         selected = config.stash.get(SELECTED, {}).get(group, set())
@@ -143,6 +149,7 @@ def _isolated(
                 target.label,
                 Redactor.from_environment(),
                 python_path=[p for p in sys.path if p],
+                sockets=sockets,
             )
             cache[key] = run.records
         except TargetProblem as exc:
@@ -151,17 +158,24 @@ def _isolated(
 
 
 def record_check(
-    config: pytest.Config, target: Target, settings: Settings, check_id: str, group: object
+    config: pytest.Config,
+    target: Target,
+    settings: Settings,
+    check_id: str,
+    group: object,
+    item: pytest.Item | None = None,
 ) -> CheckRecord:
     """Run one check for pytest; a target that cannot be built fails clearly.
 
     The first check of a target (``group``: its label or test class) makes the
-    observations of all its selected checks together, overlapped.
+    observations of all its selected checks together, overlapped. In a child
+    process, the model's sockets are guarded as pytest-socket guards ``item``'s.
     """
     if isolation(config) == "process":
         spec, why = _crossing(target)
         if spec:
-            records = _isolated(config, target, settings, spec, group)
+            sockets = socket_policy(item) if item is not None else None
+            records = _isolated(config, target, settings, spec, group, sockets)
             if isinstance(records, str):
                 pytest.fail(records, pytrace=False)
             if check_id in records:

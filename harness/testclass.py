@@ -94,7 +94,7 @@ class ComplianceChecks:
             problem = ""
         if problem:
             pytest.fail(problem, pytrace=False)
-        record = record_check(request.config, target, settings, check_id, type(self))
+        record = record_check(request.config, target, settings, check_id, type(self), request.node)
         keep_record(request.node, record, settings.stop_policy)
         settle(record)
 

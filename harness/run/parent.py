@@ -76,12 +76,14 @@ def run_target(
     python_path: Sequence[str] = (),
     on_record: Callable[[CheckRecord], None] | None = None,
     source: str = "target",
+    sockets: Mapping[str, Any] | None = None,
 ) -> ChildRun:
     """All of ``check_ids`` for one target, in as many children as it takes (bounded).
 
     ``python_path`` is the child's import path (the parent's, so that it finds
     what the parent would); ``on_record`` is told of each record as it comes;
-    ``source`` says where the target was given, in the messages of a bad one.
+    ``source`` says where the target was given, in the messages of a bad one;
+    ``sockets`` is pytest-socket's guard for the test item (``harness.sockets``).
     Raises ``TargetProblem`` when the target cannot be loaded or built.
     """
     run = ChildRun()
@@ -90,7 +92,7 @@ def run_target(
         left = [check_id for check_id in check_ids if check_id not in run.records]
         if not left:
             break
-        job = Job(spec, params, settings, left, careful, secrets=[], source=source)
+        job = Job(spec, params, settings, left, careful, secrets=[], source=source, sockets=sockets)
         ended = _one_child(job, label, redactor, run, python_path, on_record)
         if ended is None:
             break

@@ -29,6 +29,8 @@ class Job:
     """Values the parent knows to mask (the environment's credentials)."""
     source: str = "target"
     """Where the target was given (``command line``, ...), for the messages of a bad one."""
+    sockets: Mapping[str, Any] | None = None
+    """pytest-socket's guard for the model's sockets (``harness.sockets``); None: none."""
 
     def encode(self) -> bytes:
         """The job as JSON."""
