@@ -2,32 +2,29 @@
 
 It strips stop sequences (``stop.included`` fails) and returns ``batch``'s
 results in reverse (``methods.batch`` fails, a check charged with model calls),
-so reruns have something to rerun. The count is written to ``$CALLS_FILE``
-at exit, one line per process: file I/O during a call would block the loop.
+so reruns have something to rerun. Each call is noted at once in
+``$CALLS_FILE``, one line per call, through a non-blocking descriptor (a
+blocking write would block the event loop): the harness's child process ends
+with ``os._exit``, so nothing waits for exit to write the count.
 """
 
 from __future__ import annotations
 
-import atexit
-import collections
 import os
 from typing import Any
 
 from reference_llm import EchoLLM
 from reference_llm.stop import truncate_at_stop
 
-CALLS: collections.Counter[str] = collections.Counter()
+_FILE = os.environ.get("CALLS_FILE")
+_FD = (
+    os.open(_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644) if _FILE else None
+)
 
 
 def _note(what: str) -> None:
-    CALLS[what] += 1  # in memory: file I/O would block the event loop
-
-
-@atexit.register
-def _write() -> None:
-    if CALLS:
-        with open(os.environ["CALLS_FILE"], "a", encoding="utf-8") as handle:
-            handle.write(f"{os.getpid()} {sum(CALLS.values())}\n")
+    if _FD is not None:
+        os.write(_FD, f"{os.getpid()} 1 {what}\n".encode())
 
 
 class CountingLLM(EchoLLM):
