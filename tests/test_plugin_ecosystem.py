@@ -52,6 +52,31 @@ def test_disable_socket_blocks_the_models_sockets_on_llm_items(pytester, echo_se
     allowed.assert_outcomes(passed=2)
 
 
+SERVICE_CLASS = """
+import pytest
+from harness import LLMComplianceTests
+from reference_llm import EchoServiceLLM
+
+{marker}
+class TestService(LLMComplianceTests):
+    llm_class = EchoServiceLLM
+    llm_params = {params}
+"""
+
+
+def test_a_test_class_in_its_child_is_guarded_as_pytest_socket_guards_it(pytester, echo_server):
+    params = {"n": 64, "base_url": echo_server.url, "api_key": SERVICE_KEY}
+    args = ("-k", "invoke", "--disable-socket", "--allow-unix-socket")
+    pytester.makepyfile(SERVICE_CLASS.format(marker="", params=params))
+    blocked = pytester.runpytest_subprocess(*args)
+    blocked.assert_outcomes(failed=2)  # the model's socket, in the isolation child
+    blocked.stdout.fnmatch_lines(["*SocketBlockedError*"])
+    marker = '@pytest.mark.allow_hosts(["127.0.0.1"])'
+    pytester.makepyfile(SERVICE_CLASS.format(marker=marker, params=params))
+    allowed = pytester.runpytest_subprocess(*args)
+    allowed.assert_outcomes(passed=2)  # the class's marker reaches the child too
+
+
 @pytest.mark.parametrize("face", ["option", "class"])
 def test_the_harness_loop_is_not_blamed_under_disable_socket(pytester, face):
     if face == "class":
