@@ -94,18 +94,20 @@ def test_the_harness_loop_is_not_blamed_under_disable_socket(pytester, face):
 def test_a_hanging_model_is_reported_hung_within_pytest_timeouts_limit(pytester, where):
     hang = ("--llm", "tests.hostile:HangsInCall", "--llm-params", '{"n": 64}')
     if where == "option":
-        result = pytester.runpytest_subprocess(*hang, "--timeout", "5", "-k", "methods")
+        result = pytester.runpytest_subprocess(*hang, "--timeout", "20", "-k", "methods")
     else:
         pytester.makepyfile(
             "import pytest\nfrom harness import LLMComplianceTests\n"
             "from tests.hostile import HangsInCall\n\n\n"
-            "@pytest.mark.timeout(5)\nclass TestHangs(LLMComplianceTests):\n"
+            "@pytest.mark.timeout(20)\nclass TestHangs(LLMComplianceTests):\n"
             "    llm_class = HangsInCall\n    llm_params = {'n': 64}\n"
         )
         result = pytester.runpytest_subprocess("-k", "methods")
     output = result.stdout.str() + result.stderr.str()
     result.assert_outcomes(failed=2, passed=4)  # invoke and batch hang; the rest is native
-    assert "did not finish within 1 s" in output  # a fifth of pytest-timeout's 5 s
+    # a fifth of pytest-timeout's 20 s (the rest: the isolation child's start-up, which a
+    # busy machine makes long, and the other calls)
+    assert "did not finish within 4 s" in output
     assert "Timeout" not in output  # pytest-timeout never fired: no stack dump
     assert len(output.splitlines()) < 200
 
