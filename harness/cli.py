@@ -14,11 +14,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from harness import __version__
 
 if TYPE_CHECKING:
+    from harness.project_config import ProjectConfig
     from harness.report import Report
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
@@ -28,31 +29,74 @@ class UsageProblem(Exception):
     """Bad input: reported on one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors also annotated under GitHub Actions."""
+
+    def error(self, message: str) -> NoReturn:
+        github_usage_error(f"{self.prog}: {message}")
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: ``check``, ``list`` and ``explain``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="llm-compliance",
         description="Check a LangChain LLM class against the custom-LLM contribution checklist.",
         epilog="Exit codes: 0 passed, 1 a check failed, 2 usage or target error, "
         "3 an error inside the harness.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
         "check",
         help="run the checklist",
-        description="Run the checklist against TARGET, the targets of pyproject.toml "
-        "[tool.llm-compliance], or else the built-in reference EchoLLM.",
+        description="Run the checklist against TARGET, or the targets of pyproject.toml "
+        "[tool.llm-compliance]. Outside a project (no pyproject.toml, setup.py, setup.cfg "
+        "or .git here) it checks the built-in reference EchoLLM; in a project without "
+        "targets it is a usage error.",
+        epilog="Exit codes: 0 passed, 1 a check failed, 2 usage or target error, "
+        "3 an error inside the harness.",
     )
-    check.add_argument("target", nargs="?", help="package.module:Name (a class or a factory)")
-    check.add_argument("--params", help="the class's params as a JSON object")
-    check.add_argument("--stop-policy", choices=["include", "exclude"])
-    check.add_argument("--xfail", action="append", default=[], metavar="ID=REASON")
-    check.add_argument("--select", action="append", default=[], metavar="ID|AREA")
-    check.add_argument("--deselect", action="append", default=[], metavar="ID|AREA")
-    check.add_argument("--timeout", metavar="S", help="seconds per model call (default 30)")
-    check.add_argument("--stall-ms", metavar="MS", help="tolerated loop stall (default 50)")
+    check.add_argument(
+        "target", nargs="?", help="package.module:Name, an LLM class or a zero-argument factory"
+    )
+    check.add_argument("--params", metavar="JSON", help="the class's params as a JSON object")
+    check.add_argument(
+        "--stop-policy",
+        choices=["include", "exclude"],
+        help="the answer keeps the stop sequence (include, the checklist; default) "
+        "or cuts it (exclude)",
+    )
+    check.add_argument(
+        "--xfail",
+        action="append",
+        default=[],
+        metavar="ID=REASON",
+        help="an expected failure with its reason (repeatable); it fails if it passes",
+    )
+    check.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="ID|AREA",
+        help="run only these checks or areas (repeatable; default: all)",
+    )
+    check.add_argument(
+        "--deselect",
+        action="append",
+        default=[],
+        metavar="ID|AREA",
+        help="leave out these checks or areas (repeatable)",
+    )
+    check.add_argument(
+        "--timeout", metavar="S", help="seconds one model call may take (default 30)"
+    )
+    check.add_argument(
+        "--stall-ms",
+        metavar="MS",
+        help="event-loop stall async.non_blocking tolerates (default 50)",
+    )
     check.add_argument(
         "--parallel", metavar="N", help="observations run at once (default 4; 1: in sequence)"
     )
@@ -77,12 +121,22 @@ def build_parser() -> argparse.ArgumentParser:
         "harness controls; none: in this process (debugging, speed figures). "
         "Environment: LLM_COMPLIANCE_ISOLATION",
     )
-    check.add_argument("--report-json", metavar="PATH")
-    check.add_argument("--report-md", metavar="PATH")
-    check.add_argument("--report-html", metavar="PATH")
-    check.add_argument("--junitxml", metavar="PATH")
     check.add_argument(
-        "--color", choices=["auto", "always", "never"], default="auto", help="default: auto"
+        "--report-json", metavar="PATH", help="write the JSON report (schema_version 1.0) here"
+    )
+    check.add_argument(
+        "--report-md", metavar="PATH", help="write the Markdown checklist, boxes ticked, here"
+    )
+    check.add_argument(
+        "--report-html", metavar="PATH", help="write a self-contained HTML report here"
+    )
+    check.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report here")
+    check.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour and the progress line; auto (default) follows PY_COLORS, NO_COLOR, "
+        "FORCE_COLOR and whether the output is a terminal",
     )
 
     from harness.scan_cli import add_arguments
@@ -96,10 +150,35 @@ def build_parser() -> argparse.ArgumentParser:
             "call on each.",
         )
     )
-    commands.add_parser("list", help="print the catalog of checks")
-    explain = commands.add_parser("explain", help="explain one check and how to fix it")
-    explain.add_argument("id")
+    commands.add_parser(
+        "list",
+        help="print the catalog of checks",
+        description="Print id, area and rule of every check.",
+    )
+    explain = commands.add_parser(
+        "explain",
+        help="explain a check, or every check of an area, and how to fix it",
+        description="Print the rule, why it matters, the fix as code and the link.",
+    )
+    explain.add_argument(
+        "name", metavar="ID|AREA|TEST", help="a check id, an area or a test method name"
+    )
     return parser
+
+
+def github_usage_error(message: str) -> None:
+    """Under GitHub Actions, annotate a usage error and put it in the step summary."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from harness.report import github_error
+
+    print(github_error("llm-compliance: usage error", message), flush=True)
+    if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(
+                f"# LangChain LLM contribution checklist\n\n**Usage error** (exit code "
+                f"{EXIT_USAGE}): nothing was checked.\n\n```text\n{message}\n```\n"
+            )
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -111,7 +190,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.command == "list":
             return list_checks(out)
         if args.command == "explain":
-            return explain(args.id, out)
+            return explain(args.name, out)
         if args.command == "scan":
             from harness.scan_cli import run as scan
 
@@ -119,6 +198,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return check(args, out)
     except UsageProblem as exc:
         print(f"llm-compliance: error: {exc}", file=sys.stderr)
+        github_usage_error(str(exc))
         return EXIT_USAGE
 
 
@@ -133,22 +213,43 @@ def list_checks(out: TextIO) -> int:
     return EXIT_OK
 
 
-def explain(check_id: str, out: TextIO) -> int:
-    """Print a check's rule, why it matters, the fix as code, and the link."""
-    from harness.registry import catalog
+def explain(name: str, out: TextIO) -> int:
+    """Explain a check (by id or test name), or every check of an area."""
+    from harness.registry import AREAS, catalog
 
     checks = catalog()
-    if check_id not in checks:
-        raise UsageProblem(f"unknown check id {check_id!r}; `llm-compliance list` shows them")
-    check = checks[check_id]
-    why = (check.function.__doc__ or "").strip()
-    print(f"{check.id}  ({check.section}; checklist: {check.source})\n", file=out)
-    print(f"Rule: {check.rule}\n", file=out)
-    if why:
-        print(f"Why and how it is checked:\n  {why.replace(chr(10), chr(10) + '  ')}\n", file=out)
-    print(f"Fix:\n{check.fix}\n", file=out)
-    print(f"More: {check.link}", file=out)
+    by_test = {check.test_name: check for check in checks.values()}
+    if name in checks or name in by_test:
+        chosen = [checks.get(name) or by_test[name]]
+    elif name in AREAS:
+        chosen = [check for check in checks.values() if check.area == name]
+    else:
+        raise UsageProblem(
+            f"unknown check id, area or test name {name!r}"
+            f"{did_you_mean(name, [*by_test] if name.startswith('test_') else [*checks, *AREAS])}"
+            "; `llm-compliance list` shows them"
+        )
+    for i, check in enumerate(chosen):
+        if i:
+            print("\n" + "-" * 72 + "\n", file=out)
+        why = (check.function.__doc__ or "").strip()
+        print(f"{check.id}  ({check.section}; checklist: {check.source})\n", file=out)
+        print(f"Rule: {check.rule}\n", file=out)
+        if why:
+            print(
+                f"Why and how it is checked:\n  {why.replace(chr(10), chr(10) + '  ')}\n", file=out
+            )
+        print(f"Fix:\n{check.fix}\n", file=out)
+        print(f"More: {check.link}", file=out)
     return EXIT_OK
+
+
+def did_you_mean(name: str, known: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest known names, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
 def _settings_layers(args: argparse.Namespace, project: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -215,49 +316,42 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
     With isolation (the default) this process imports neither the user's code
     nor LangChain: the child does.
     """
+    from harness.colour import use_colour
     from harness.project_config import load_project_config
-    from harness.registry import catalog_info, select_info
+    from harness.registry import AREAS, catalog_info, select_info
     from harness.report import Report, TargetReport, github_annotations, to_markdown
     from harness.run.parent import TargetProblem
     from harness.settings import SettingsError, merge
-    from harness.targets import (
-        REFERENCE_PARAMS,
-        REFERENCE_SPEC,
-        TargetError,
-        load_target,
-        parse_params,
-    )
+    from harness.targets import MissingModule, TargetError, load_target, parse_params
 
     try:
         project = load_project_config(Path.cwd())
         settings = merge(_settings_layers(args, project.settings), catalog_info())
         checks = select_info(args.select, args.deselect)
-        if args.target:
-            specs = [(args.target, args.params, "command line")]
-        elif project.targets:
-            if args.params:
-                raise UsageProblem("--params needs a TARGET")
-            specs = [(t, p, "pyproject.toml [tool.llm-compliance]") for t, p in project.targets]
-        else:
-            specs = [(REFERENCE_SPEC, args.params or REFERENCE_PARAMS, "built-in reference")]
+        if not checks:
+            raise UsageProblem("--select/--deselect leave no check to run: nothing was checked")
+        specs = _target_specs(args, project)
         jobs = [(spec, parse_params(params, source), source) for spec, params, source in specs]
         if args.isolation == "none":
             targets = [load_target(spec, params, source=source) for spec, params, source in jobs]
             kinds = [_kind_name(target.build()) for target in targets]
+    except MissingModule as exc:
+        raise UsageProblem(str(exc) + _hook_hint(exc.missing)) from None
     except (TargetError, SettingsError) as exc:
         raise UsageProblem(str(exc)) from None
     except KeyError as exc:
+        name = exc.args[0]
         raise UsageProblem(
-            f"unknown check id or area {exc.args[0]!r} in --select/--deselect"
+            f"unknown check id or area {name!r} in --select/--deselect"
+            f"{did_you_mean(name, [*catalog_info(), *AREAS])}"
         ) from None
     paths = _report_paths(args)
-    colour = args.color == "always" or (
-        args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR")
-    )
+    colour = use_colour(args.color, out, os.environ)
+    progress_shown = use_colour(args.color, sys.stderr, os.environ) and sys.stderr.isatty()
     started = time.perf_counter()
     reports, problems = [], []
-    for index, (spec, params, _source) in enumerate(jobs):
-        progress = _progress(spec, len(checks))
+    for index, (spec, params, source) in enumerate(jobs):
+        progress = _progress(spec, len(checks), progress_shown)
         try:
             output = ""
             if args.isolation == "none":
@@ -268,10 +362,12 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
                 records = run_checks(targets[index], settings, code, progress)
                 label, kind = targets[index].label, kinds[index]
             else:
-                records, output, kind = _run_isolated(spec, params, settings, checks, progress)
+                records, output, kind = _run_isolated(
+                    spec, params, settings, checks, progress, source
+                )
                 label = spec
         except (TargetError, TargetProblem) as exc:
-            problems.append(str(exc))
+            problems.append(str(exc) + _hook_hint(getattr(exc, "missing", "")))
             continue
         finally:
             progress(None)
@@ -311,6 +407,7 @@ def _run_isolated(
     settings: Any,
     checks: Sequence[Any],
     progress: Callable[[Any], None],
+    source: str,
 ) -> tuple[list[Any], str, str]:
     """One target's records from a child process (``harness.run``), in catalog order.
 
@@ -329,6 +426,7 @@ def _run_isolated(
         Redactor.from_environment(),
         python_path=[p for p in sys.path if p],
         on_record=lambda record: progress(by_id[record.id]),
+        source=source,
     )
     records = [run.records[check_id] for check_id in by_id if check_id in run.records]
     return records, run.output, run.kind
@@ -342,10 +440,44 @@ def _kind_name(model: Any) -> str:
     return kind.name if kind else ""
 
 
-def _progress(label: str, total: int) -> Callable[[Any], None]:
-    """A one-line progress display on a terminal's stderr; silent otherwise."""
+def _target_specs(args: argparse.Namespace, project: ProjectConfig) -> list[tuple[Any, ...]]:
+    """(spec, params, source) of each target: TARGET, pyproject.toml's, or the reference.
+
+    The reference stands in only outside a project: in a project, checking the
+    reference instead of the project's classes would pass without looking.
+    """
+    from harness.project_config import SOURCE, is_project
+    from harness.targets import REFERENCE_PARAMS, REFERENCE_SPEC
+
+    if args.target:
+        return [(args.target, args.params, "command line")]
+    if project.targets:
+        if args.params:
+            raise UsageProblem("--params needs a TARGET")
+        return [(spec, params, SOURCE) for spec, params in project.targets]
+    if is_project(Path.cwd()) or os.environ.get("PRE_COMMIT") == "1":
+        raise UsageProblem(
+            "no target to check in this project: add [[tool.llm-compliance.targets]] with "
+            'target = "package.module:MyLLM" (and params = {...}) to pyproject.toml, or '
+            "pass TARGET (in a pre-commit hook: args: [package.module:MyLLM])"
+        )
+    return [(REFERENCE_SPEC, args.params or REFERENCE_PARAMS, "built-in reference")]
+
+
+def _hook_hint(missing: str) -> str:
+    """Inside a pre-commit hook, where a missing module is to be installed."""
+    if not missing or os.environ.get("PRE_COMMIT") != "1":
+        return ""
+    return (
+        f"; pre-commit runs the hook in an environment of its own: list the package that "
+        f"provides {missing!r} (and your project, if it is a package) under the hook's "
+        "additional_dependencies in .pre-commit-config.yaml"
+    )
+
+
+def _progress(label: str, total: int, shown: bool) -> Callable[[Any], None]:
+    """A one-line progress display on a terminal's stderr (with colour on); silent otherwise."""
     done = [0]
-    shown = sys.stderr.isatty()
 
     def update(check: Any) -> None:
         if not shown:

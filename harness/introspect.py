@@ -13,6 +13,7 @@ import types
 import typing
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -366,7 +367,18 @@ class Facts:
             where = f"{self.name}, which does not define {method}: LangChain's default runs"
         else:
             where = self.name
-        return f"{position[0]}:{position[1]} ({where})" if position else where
+        return f"{shown_path(position[0])}:{position[1]} ({where})" if position else where
+
+
+def shown_path(path: str) -> str:
+    """``path`` relative to the current directory when below it, as ruff and pytest print it.
+
+    Elsewhere (an installed package) the path stays absolute.
+    """
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return path
 
 
 def _parse(source: str) -> ast.Module:

@@ -17,9 +17,17 @@ import pytest
 if TYPE_CHECKING:
     from harness.targets import Target
 
-PROPERTY_KEY = "llm_compliance"
+REPORT_ATTRIBUTE = "llm_compliance"
+"""The attribute of a test report that carries its check record, as JSON text.
+
+A report attribute travels with the report to xdist's controller, and stays
+out of ``--junitxml`` (user properties would become a ``<properties>`` child
+of each test case, which JUnit's xunit2 schema does not allow).
+"""
 SELECTED = pytest.StashKey[dict[object, set[str]]]()
 """Per target label or test class, the check ids left after -k/--deselect."""
+RECORD = pytest.StashKey[str]()
+"""The check record of a test item, as JSON text, for its reports."""
 _targets_key = pytest.StashKey[list["Target"]]()
 
 
@@ -204,15 +212,25 @@ class CheckItem(pytest.Item):
 
     parent: TargetCollector
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fixturenames: list[str] = []
+        """No fixtures; present so that plugins that act per test (pytest-socket) see it."""
+
     def setup(self) -> None:
         """Run the check (observations are shared across the target's items)."""
         from harness.outcomes import Outcome
-        from harness.pytest_runner import as_property, record_check, settings_for
+        from harness.pytest_runner import (
+            keep_record,
+            record_check,
+            settings_for,
+            within_session_limit,
+        )
 
-        settings = settings_for(self.config, None)
+        settings = within_session_limit(settings_for(self.config, None), self)
         target = self.parent.target
-        self.record = record_check(self.config, target, settings, self.name, target.label)
-        self.user_properties.append(as_property(self.record, settings.stop_policy))
+        self.record = record_check(self.config, target, settings, self.name, target.label, self)
+        keep_record(self, self.record, settings.stop_policy)
         if self.record.outcome is Outcome.ERROR:
             raise HarnessError(self.record.message)
 
@@ -291,26 +309,49 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     return [f"llm-compliance: {labels}; {settings_for(config, None).describe()}"]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Attach the item's check record (if it has one) to its reports."""
+    report = yield
+    if RECORD in item.stash:
+        setattr(report, REPORT_ATTRIBUTE, item.stash[RECORD])
+    return report
+
+
 class ComplianceReporter:
     """Collects check records from reports and prints one summary per session.
 
     It is registered on the controller only (not on xdist workers), and the
-    records reach it inside the reports' user properties.
+    records reach it as an attribute of the reports. A check run again
+    (``--reruns``) is shown as its last run judged it, with the model calls of
+    all its runs.
     """
 
     def __init__(self) -> None:
         self.records: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Keep each check's record, as pytest finally judged it."""
-        for key, data in report.user_properties:
-            if key != PROPERTY_KEY or not isinstance(data, dict):
-                continue
-            shown = dict(data)
-            if hasattr(report, "wasxfail") and data["outcome"] == "failed":
-                shown["outcome"] = "xfailed"  # overridden with @pytest.mark.xfail
-            shown["group"] = report.nodeid.rsplit("::", 1)[0]  # the test class or target
-            self.records[(shown["group"], data["target"], data["id"])] = shown
+        """Keep each check's record, as pytest finally judged it.
+
+        One report per run carries the verdict: the call's, or the setup's when
+        the setup did not pass (a harness error, a skip).
+        """
+        import json
+
+        text = getattr(report, REPORT_ATTRIBUTE, None)
+        verdict = report.when == "call" or (report.when == "setup" and not report.passed)
+        if not isinstance(text, str) or not verdict:
+            return
+        data = json.loads(text)
+        key = (data["worker"], data["group"], data["id"])
+        if hasattr(report, "wasxfail") and data["outcome"] == "failed":
+            data["outcome"] = "xfailed"  # overridden with @pytest.mark.xfail
+        earlier = self.records.get(key)
+        if earlier is not None and earlier["run"] != data["run"]:
+            # run again (--reruns) with calls of its own: the calls of every run count (a
+            # rerun that reuses the child's records made no new call)
+            data["model_calls"] += earlier["model_calls"]
+        self.records[key] = data
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Print, per target, every check with its outcome, then the counts."""
@@ -329,24 +370,33 @@ class ComplianceReporter:
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under ``pytest -n`` (xdist's default ``load``), keep each target on one worker.
+    """Under ``pytest -n``, keep each target's checks on one worker, whatever ``--dist``.
 
     A target's checks share its observations, so spreading them over workers
-    would repeat model calls. Checks are grouped by their target (or test
-    class); every other test stays its own unit, scheduled as ``load`` does.
-    An explicit ``--dist`` choice is left alone.
+    would repeat model calls. ``loadscope`` and ``loadfile`` already keep them
+    together; for ``load``, ``worksteal`` and ``loadgroup`` the checks of one
+    target (or test class) become one unit, scheduled as ``loadscope`` does,
+    while every other test stays a unit of its own (``loadgroup``: or of its
+    ``xdist_group``). ``each`` runs every test on every worker, by definition.
     """
-    if config.getvalue("dist") != "load":
+    dist = config.getvalue("dist")
+    if dist not in ("load", "worksteal", "loadgroup"):
         return None
-    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+    from xdist.scheduler import (  # type: ignore[import-untyped]
+        LoadGroupScheduling,
+        LoadScopeScheduling,
+    )
 
     from harness.registry import catalog
 
     names = {name for check in catalog().values() for name in (check.id, check.test_name)}
+    base = LoadGroupScheduling if dist == "loadgroup" else LoadScopeScheduling
 
-    class TargetScheduling(LoadScopeScheduling):  # type: ignore[misc]
+    class TargetScheduling(base):  # type: ignore[misc,valid-type]
         def _split_scope(self, nodeid: str) -> str:
             scope, _, name = nodeid.rpartition("::")
-            return scope if scope and name in names else nodeid
+            if scope and name in names and "@" not in name:
+                return scope
+            return super()._split_scope(nodeid) if dist == "loadgroup" else nodeid
 
     return TargetScheduling(config, log)

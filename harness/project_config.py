@@ -38,6 +38,15 @@ class ProjectConfig:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+"""Files whose presence makes a directory a project (pre-commit runs at the git root)."""
+
+
+def is_project(directory: Path) -> bool:
+    """True if ``directory`` is the root of a project, not just any folder."""
+    return any((directory / name).exists() for name in PROJECT_MARKERS)
+
+
 def load_project_config(directory: Path) -> ProjectConfig:
     """Read ``directory/pyproject.toml``; an absent file or table is empty config."""
     path = directory / "pyproject.toml"

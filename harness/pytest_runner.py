@@ -8,9 +8,11 @@ Imported only once a target is configured (it imports LangChain).
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import uuid
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -18,15 +20,18 @@ import pytest
 from harness.engine import run_check
 from harness.observe import Observations
 from harness.outcomes import CheckRecord, Outcome
-from harness.plugin import SELECTED
+from harness.plugin import RECORD, SELECTED
 from harness.registry import catalog
 from harness.settings import KEYS, Settings, SettingsError, environment_layers, merge
+from harness.sockets import socket_policy
 from harness.targets import Target, TargetError
 
 INI_NAMES = {key: f"llm_compliance_{key}" for key in KEYS}
 OPTION_DESTS = {key: f"llm_{key}" for key in KEYS}
-PROPERTY_KEY = "llm_compliance"
+SESSION_SHARE = 0.2
+"""The share of pytest-timeout's limit one model call may take at most."""
 _cache_key = pytest.StashKey[dict[str, Observations]]()
+_runs_key = pytest.StashKey[dict[int, tuple[CheckRecord, str]]]()
 _isolated_key = pytest.StashKey[dict[str, dict[str, CheckRecord] | str]]()
 IN_PROCESS = pytest.StashKey[dict[str, str]]()
 """Targets that ran in the pytest process, with why (they could not cross a process boundary)."""
@@ -118,7 +123,12 @@ def _crossing(target: Target) -> tuple[str, str]:
 
 
 def _isolated(
-    config: pytest.Config, target: Target, settings: Settings, spec: str, group: object
+    config: pytest.Config,
+    target: Target,
+    settings: Settings,
+    spec: str,
+    group: object,
+    sockets: dict[str, Any] | None,
 ) -> dict[str, CheckRecord] | str:
     """The records of a group's checks, from one child run (cached); a str is a target error."""
     import sys
@@ -127,7 +137,7 @@ def _isolated(
     from harness.run.parent import TargetProblem, run_target
 
     cache = config.stash.setdefault(_isolated_key, {})
-    key = json.dumps([spec, str(group), dict(target.params), repr(settings)], default=repr)
+    key = json.dumps([spec, str(group), dict(target.params), repr(settings), sockets], default=repr)
     if key not in cache:
         checks = catalog()
         selected = config.stash.get(SELECTED, {}).get(group, set())
@@ -141,6 +151,7 @@ def _isolated(
                 target.label,
                 Redactor.from_environment(),
                 python_path=[p for p in sys.path if p],
+                sockets=sockets,
             )
             cache[key] = run.records
         except TargetProblem as exc:
@@ -149,17 +160,24 @@ def _isolated(
 
 
 def record_check(
-    config: pytest.Config, target: Target, settings: Settings, check_id: str, group: object
+    config: pytest.Config,
+    target: Target,
+    settings: Settings,
+    check_id: str,
+    group: object,
+    item: pytest.Item | None = None,
 ) -> CheckRecord:
     """Run one check for pytest; a target that cannot be built fails clearly.
 
     The first check of a target (``group``: its label or test class) makes the
-    observations of all its selected checks together, overlapped.
+    observations of all its selected checks together, overlapped. In a child
+    process, the model's sockets are guarded as pytest-socket guards ``item``'s.
     """
     if isolation(config) == "process":
         spec, why = _crossing(target)
         if spec:
-            records = _isolated(config, target, settings, spec, group)
+            sockets = socket_policy(item) if item is not None else None
+            records = _isolated(config, target, settings, spec, group, sockets)
             if isinstance(records, str):
                 pytest.fail(records, pytrace=False)
             if check_id in records:
@@ -177,12 +195,54 @@ def record_check(
     pytest.fail(problem, pytrace=False)  # outside the except: no chained traceback
 
 
-def as_property(record: CheckRecord, stop_policy: str) -> tuple[str, dict[str, Any]]:
-    """The record as a user property: it travels with reports, also over xdist."""
-    data = asdict(record)
+def keep_record(node: pytest.Item, record: CheckRecord, stop_policy: str) -> None:
+    """Keep the record on the item, as JSON: it travels with its reports, also over xdist.
+
+    Each record made gets its own run id, so that a rerun's model calls add to the
+    first run's; a rerun handed the same record (the child's, cached) made no call.
+    """
+    data = dataclasses.asdict(record)
     data["outcome"] = record.outcome.value
     data["stop_policy"] = stop_policy
-    return PROPERTY_KEY, data
+    data["worker"] = os.environ.get("PYTEST_XDIST_WORKER", "")
+    data["group"] = node.parent.nodeid if node.parent else record.target
+    runs = node.config.stash.setdefault(_runs_key, {})
+    held = runs.get(id(record))
+    if held is None or held[0] is not record:  # held: the id is never reused meanwhile
+        held = runs[id(record)] = (record, uuid.uuid4().hex)
+    data["run"] = held[1]
+    node.stash[RECORD] = json.dumps(data)
+
+
+def session_limit(node: pytest.Item) -> float | None:
+    """pytest-timeout's limit for ``node`` in seconds (its marker, option, env or ini)."""
+    plugin: Any = node.config.pluginmanager.get_plugin("timeout")
+    if not hasattr(plugin, "get_env_settings"):
+        return None
+    marker = node.get_closest_marker("timeout")
+    value: Any = None
+    if marker is not None:
+        value = marker.kwargs.get("timeout", marker.args[0] if marker.args else None)
+    if value is None:
+        value = plugin.get_env_settings(node.config).timeout
+    try:
+        limit = float(value)
+    except (TypeError, ValueError):
+        return None
+    return limit if limit > 0 else None
+
+
+def within_session_limit(settings: Settings, node: pytest.Item) -> Settings:
+    """Settings whose per-call limit leaves room inside pytest-timeout's limit.
+
+    All of a target's observations are made during one test, so each call gets
+    at most a fifth of the session's limit: a hanging model is reported as
+    hung, as usual, before pytest-timeout stops the test.
+    """
+    limit = session_limit(node)
+    if limit is None or settings.timeout_s <= limit * SESSION_SHARE:
+        return settings
+    return dataclasses.replace(settings, timeout_s=limit * SESSION_SHARE)
 
 
 def settle(record: CheckRecord) -> None:

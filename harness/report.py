@@ -240,6 +240,11 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def github_error(title: str, message: str) -> str:
+    """One ``::error`` workflow command with no location (a usage error)."""
+    return f"::error title={_escape_property(title)}::{_escape_data(message)}"
+
+
 def github_annotations(report: Report, workspace: str | None = None) -> list[str]:
     """One ``::error`` workflow command per failure, at the offending method."""
     root = Path(workspace or os.getcwd()).resolve()

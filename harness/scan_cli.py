@@ -26,8 +26,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "targets", nargs="+", metavar="PACKAGE_OR_MODULE", help="such as langchain_community.llms"
     )
-    parser.add_argument("--select", action="append", default=[], metavar="ID|AREA")
-    parser.add_argument("--deselect", action="append", default=[], metavar="ID|AREA")
+    parser.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="ID|AREA",
+        help="run only these call-free checks or areas (repeatable; default: all of them)",
+    )
+    parser.add_argument(
+        "--deselect",
+        action="append",
+        default=[],
+        metavar="ID|AREA",
+        help="leave out these checks or areas (repeatable)",
+    )
     parser.add_argument(
         "--xfail",
         action="append",
@@ -39,18 +51,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--module-timeout", metavar="S", help="seconds one module may take (default 60)"
     )
-    parser.add_argument("--report-json", metavar="PATH")
-    parser.add_argument("--report-md", metavar="PATH")
-    parser.add_argument("--report-html", metavar="PATH")
-    parser.add_argument("--junitxml", metavar="PATH")
     parser.add_argument(
-        "--color", choices=["auto", "always", "never"], default="auto", help="default: auto"
+        "--report-json", metavar="PATH", help="write the JSON scan report (every class) here"
+    )
+    parser.add_argument("--report-md", metavar="PATH", help="write the Markdown scan report here")
+    parser.add_argument(
+        "--report-html", metavar="PATH", help="write a self-contained HTML report here"
+    )
+    parser.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report here")
+    parser.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour; auto (default) follows PY_COLORS, NO_COLOR, FORCE_COLOR and whether "
+        "the output is a terminal",
     )
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Scan, print, write the reports; return the exit code."""
     from harness.cli import UsageProblem, _writable
+    from harness.colour import use_colour
     from harness.registry import catalog
     from harness.scan import parse_class_xfail, scan, scan_checks
     from harness.scan_modules import ScanError, ScanJob
@@ -78,10 +99,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     }
     paths["junit"] = _writable(args.junitxml, "--junitxml")
     job = ScanJob(tuple(check.id for check in checks), settings, by_class)
-    colour = args.color == "always" or (
-        args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR")
-    )
+    colour = use_colour(args.color, out, os.environ)
     progress = _Progress(sys.stderr)
+    progress.shown = progress.shown and use_colour(args.color, sys.stderr, os.environ)
     try:
         result = scan(
             args.targets, job, workers=workers, module_timeout_s=timeout, progress=progress

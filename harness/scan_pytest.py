@@ -12,6 +12,7 @@ stay on one worker). A module that does not import is one skipped item,
 from __future__ import annotations
 
 import importlib
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -30,6 +31,7 @@ from harness.scan_pool import default_workers
 from harness.settings import Settings
 
 PROPERTY_KEY = "llm_compliance_scan"
+"""The attribute of a scan item's reports that carries its record, as JSON text."""
 _observations = pytest.StashKey[dict[str, ClassObservations]]()
 
 
@@ -79,11 +81,21 @@ class ScanPlugin:
             session.ihook.pytest_collectreport(report=report)
             items.extend(node for node in report.result if isinstance(node, pytest.Item))
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        """Attach a scan item's record to its reports, as JSON (out of ``--junitxml``)."""
+        report = yield
+        record = getattr(item, "record", None)
+        if isinstance(item, ScanItem) and record is not None:
+            setattr(report, PROPERTY_KEY, json.dumps(_as_data(record)))
+        return report
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep each check's record for the summary."""
-        for key, data in report.user_properties:
-            if key == PROPERTY_KEY and isinstance(data, dict):
-                self.records[(data["target"], data["id"])] = data
+        text = getattr(report, PROPERTY_KEY, None)
+        if isinstance(text, str):
+            data = json.loads(text)
+            self.records[(data["target"], data["id"])] = data
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Wind down the classes' observations."""
@@ -138,7 +150,6 @@ class ScanItem(pytest.Item):
         """Import the class (once per class) and run the check."""
         obs = _observations_of(self.config, self.parent.name, self.parent.plugin.settings)
         self.record = scan_check(self.check, obs)
-        self.user_properties.append((PROPERTY_KEY, _as_data(self.record)))
         if self.record.outcome is Outcome.ERROR:
             raise HarnessError(self.record.message)
 

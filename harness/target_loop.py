@@ -7,10 +7,15 @@ does, makes them fail at random ("Event loop is closed"). So every async call
 of a target runs on the same loop. A call is bounded: cancelled at its time
 limit if it yields to the loop; if it blocks the loop instead, the loop's
 thread is abandoned (a daemon) and the next call gets a fresh loop.
+
+The loop's own wake-up socket pair is made below ``socket.socket``, so that
+pytest-socket's ``--disable-socket`` blocks the model's sockets, never the
+harness's loop.
 """
 
 from __future__ import annotations
 
+import _socket
 import asyncio
 import concurrent.futures
 import threading
@@ -29,6 +34,22 @@ BLOCKED_GRACE_S = 2.0
 CLOSE_S = 2.0
 
 
+class HarnessEventLoop(asyncio.SelectorEventLoop):
+    """A selector loop whose self-pipe bypasses ``socket.socket`` (and its guards)."""
+
+    def _make_self_pipe(self) -> None:
+        if not hasattr(_socket, "socketpair"):  # pragma: no cover - not on Linux/macOS
+            super()._make_self_pipe()  # type: ignore[misc]
+            return
+        # the same steps as asyncio's own, with the C-level pair: recv, send,
+        # setblocking, fileno and close are all the loop uses of them
+        self._ssock, self._csock = _socket.socketpair()
+        self._ssock.setblocking(False)
+        self._csock.setblocking(False)
+        self._internal_fds += 1  # type: ignore[attr-defined]
+        self._add_reader(self._ssock.fileno(), self._read_from_self)  # type: ignore[attr-defined]
+
+
 class TargetLoop:
     """A daemon thread running one event loop, replaced when a call blocks it."""
 
@@ -38,7 +59,7 @@ class TargetLoop:
 
     @staticmethod
     def _start() -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
-        loop = asyncio.new_event_loop()
+        loop = HarnessEventLoop()
         # what the model leaves behind ("Task exception was never retrieved", a task
         # destroyed pending) is the model's, and may hold its key: never printed
         loop.set_exception_handler(lambda loop, context: None)

@@ -22,6 +22,15 @@ class TargetError(ValueError):
     """The target cannot be loaded or built; the message is one line."""
 
 
+class MissingModule(TargetError):
+    """The target's module, or a module it imports, is not installed."""
+
+    def __init__(self, message: str, missing: str) -> None:
+        super().__init__(message)
+        self.missing = missing
+        """The name of the module that was not found."""
+
+
 @dataclass(frozen=True)
 class Target:
     """A model to check: how to build it, and under which name to report it."""
@@ -184,9 +193,10 @@ def import_object(spec: str, source: str) -> Any:
     try:
         obj: Any = importlib.import_module(module_name)
     except Exception as exc:
-        raise TargetError(
-            f"{source}: cannot import module {module_name!r}: {one_line(exc)}"
-        ) from None
+        message = f"{source}: cannot import module {module_name!r}: {one_line(exc)}"
+        if isinstance(exc, ModuleNotFoundError):
+            raise MissingModule(message, exc.name or module_name) from None
+        raise TargetError(message) from None
     for part in attr_path.split("."):
         try:
             obj = getattr(obj, part)

@@ -12,6 +12,9 @@ Example:
             llm_params = {"model_name": "my-model"}
             llm_stop_policy = "exclude"  # only if the provider strips stop sequences
             llm_xfail = {"docs.api_link": "the docs site is not public yet"}
+
+It needs no langchain-tests: ``harness.standard_tests.LLMComplianceMixin`` adds
+the same checks to an existing langchain-tests subclass.
 """
 
 from __future__ import annotations
@@ -20,20 +23,21 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import pytest
-from langchain_tests.base import BaseStandardTests
 
-from harness.pytest_runner import as_property, record_check, settings_for, settle
+from harness.pytest_runner import (
+    keep_record,
+    record_check,
+    settings_for,
+    settle,
+    within_session_limit,
+)
 from harness.registry import Check, catalog
 from harness.settings import Settings
 from harness.targets import TargetError, load_target, one_line
 
 
-class LLMComplianceTests(BaseStandardTests):
-    """The checklist as test methods, one per check id, for one LLM class.
-
-    Like LangChain's standard tests, a check method may only be overridden
-    with ``@pytest.mark.xfail(reason=...)``; ``llm_xfail`` is the shorter way.
-    """
+class ComplianceChecks:
+    """The checklist as test methods, one per check id; what both faces share."""
 
     llm_class: ClassVar[type | Callable[..., Any] | None] = None
     """The LLM class to check, or a zero-argument factory returning an instance."""
@@ -58,9 +62,7 @@ class LLMComplianceTests(BaseStandardTests):
     def compliance_settings(cls, config: pytest.Config) -> Settings:
         """The class's settings over the session's; ``pytest.UsageError`` if invalid."""
         source = f"test class {cls.__name__}"
-        if cls.llm_class is None:
-            raise pytest.UsageError(f"{source}: set llm_class to the LLM class or a factory")
-        if not callable(cls.llm_class):
+        if cls.llm_class is not None and not callable(cls.llm_class):
             raise pytest.UsageError(f"{source}: llm_class is not a class or a factory")
         class_settings = {
             "xfail": cls.llm_xfail or None,
@@ -73,39 +75,44 @@ class LLMComplianceTests(BaseStandardTests):
         }
         return settings_for(config, (source, class_settings))
 
+    def compliance_target(self) -> tuple[Any, Mapping[str, Any]]:
+        """The class or factory to check and its params."""
+        return self.llm_class, self.llm_params
+
     def run_compliance_check(self, request: pytest.FixtureRequest, check_id: str) -> None:
-        """Run one check against ``llm_class`` and end the test as it says.
+        """Run one check against the target and end the test as it says.
 
         Params may be computed at test time (a property or a fixture sets
         them), so a target that cannot be built fails the test with one line.
         """
-        settings = self.compliance_settings(request.config)
+        settings = within_session_limit(self.compliance_settings(request.config), request.node)
         source = f"test class {type(self).__name__}"
         try:
-            params = dict(self.llm_params)
+            spec, raw_params = self.compliance_target()
+            params = dict(raw_params)
         except Exception as exc:  # a property or fixture computing them raised
             pytest.fail(f"{source}: llm_params raised {one_line(exc)}", pytrace=False)
         try:
-            target = load_target(self.llm_class, params, source=source)  # type: ignore[arg-type]
+            target = load_target(spec, params, source=source)
         except TargetError as exc:
             problem = str(exc)
         else:
             problem = ""
         if problem:
             pytest.fail(problem, pytrace=False)
-        record = record_check(request.config, target, settings, check_id, type(self))
-        request.node.user_properties.append(as_property(record, settings.stop_policy))
+        record = record_check(request.config, target, settings, check_id, type(self), request.node)
+        keep_record(request.node, record, settings.stop_policy)
         settle(record)
 
-    def test_no_overrides_DO_NOT_OVERRIDE(self) -> None:
-        """A check may only be overridden as an expected failure with a reason."""
-        base = LLMComplianceTests
+    def overridden_without_xfail(self) -> list[str]:
+        """Check methods the user's class replaced without ``xfail(reason=...)``."""
         overridden = [
             name
-            for name in dir(base)
-            if name.startswith("test_") and getattr(type(self), name) is not getattr(base, name)
+            for name in dir(ComplianceChecks)
+            if name.startswith("test_")
+            and getattr(type(self), name) is not getattr(ComplianceChecks, name)
         ]
-        not_xfail = [
+        return [
             name
             for name in overridden
             if not any(
@@ -113,16 +120,40 @@ class LLMComplianceTests(BaseStandardTests):
                 for mark in getattr(getattr(type(self), name), "pytestmark", [])
             )
         ]
-        assert not not_xfail, (
-            f"Compliance checks overridden without @pytest.mark.xfail(reason=...): "
-            f"{not_xfail}. Declare expected failures in llm_xfail instead."
-        )
+
+
+NO_OVERRIDES = (
+    "Compliance checks overridden without @pytest.mark.xfail(reason=...): {names}. "
+    "Declare expected failures in llm_xfail instead."
+)
+
+
+class LLMComplianceTests(ComplianceChecks):
+    """The checklist as test methods, one per check id, for one LLM class.
+
+    Like LangChain's standard tests, a check method may only be overridden
+    with ``@pytest.mark.xfail(reason=...)``; ``llm_xfail`` is the shorter way.
+    """
+
+    @classmethod
+    def compliance_settings(cls, config: pytest.Config) -> Settings:
+        """As for every face, and ``llm_class`` must be set."""
+        if cls.llm_class is None:
+            raise pytest.UsageError(
+                f"test class {cls.__name__}: set llm_class to the LLM class or a factory"
+            )
+        return super().compliance_settings(config)
+
+    def test_no_overrides_DO_NOT_OVERRIDE(self) -> None:
+        """A check may only be overridden as an expected failure with a reason."""
+        not_xfail = self.overridden_without_xfail()
+        assert not not_xfail, NO_OVERRIDES.format(names=not_xfail)
 
 
 def _make_test(
     check: Check,
-) -> Callable[[LLMComplianceTests, pytest.FixtureRequest], None]:
-    def test(self: LLMComplianceTests, request: pytest.FixtureRequest) -> None:
+) -> Callable[[ComplianceChecks, pytest.FixtureRequest], None]:
+    def test(self: ComplianceChecks, request: pytest.FixtureRequest) -> None:
         self.run_compliance_check(request, check.id)
 
     test.__name__ = test.__qualname__ = check.test_name
@@ -132,4 +163,4 @@ def _make_test(
 
 
 for _check in catalog().values():
-    setattr(LLMComplianceTests, _check.test_name, _make_test(_check))
+    setattr(ComplianceChecks, _check.test_name, _make_test(_check))

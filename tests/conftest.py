@@ -11,6 +11,7 @@ from reference_llm import EchoLLM, EchoServiceLLM
 from reference_llm.server import EchoServer
 
 SERVICE_KEY = "sk-test-9f3c1a7e2b"
+collect_ignore = ["sample_project"]  # a user's project, run by tests/test_ecosystem.py
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +43,10 @@ def make_chat(request: pytest.FixtureRequest, echo_server: EchoServer):
         return EchoServiceChatModel(n=n, base_url=echo_server.url, api_key=SERVICE_KEY, **params)
 
     return build
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """langchain-tests' test_init_time runs once, not timed (where pytest-benchmark is)."""
+    if hasattr(config.option, "benchmark_disable"):
+        config.option.benchmark_disable = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -33,7 +34,7 @@ def _clean_environment(monkeypatch, tmp_path):
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
 
 
-def test_no_target_checks_the_reference_and_passes():
+def test_this_repositorys_targets_are_the_reference():
     code, out = run("check")
     assert code == 0
     assert "reference_llm:EchoLLM (text LLM, stop policy: include)" in out
@@ -102,7 +103,14 @@ def test_colour_always():
         (["check", "--xfail", "methods.batch"], "has no reason"),
         (["check", "--timeout", "-3"], "--timeout: timeout must be a positive number"),
         (["check", "--report-json", "/proc/forbidden/r.json"], "--report-json /proc/forbidden"),
-        (["explain", "no.such"], "unknown check id 'no.such'"),
+        (["explain", "no.such"], "unknown check id, area or test name 'no.such'"),
+        (["explain", "stop.includd"], "'stop.includd' (did you mean 'stop.included'?);"),
+        (["explain", "test_stop_includd"], "(did you mean 'test_stop_included'"),
+        (["check", "--select", "stpo"], "'stpo' in --select/--deselect (did you mean 'stop'?)"),
+        (
+            ["check", "--deselect", "interface", "--deselect", "methods", "--select", "interface"],
+            "leave no check to run",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, args, message):
@@ -213,3 +221,157 @@ def test_console_script_is_installed():
     )
     assert result.returncode == 0
     assert "stop.included" in result.stdout
+
+
+# --- no silent greens ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("marker", ["pyproject.toml", "setup.cfg", ".git"])
+def test_a_project_without_targets_is_a_usage_error(tmp_path, monkeypatch, capsys, marker):
+    (tmp_path / marker).mkdir() if marker == ".git" else (tmp_path / marker).write_text("")
+    monkeypatch.chdir(tmp_path)
+    code, out = run("check")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no target to check in this project: add [[tool.llm-compliance.targets]]" in err
+    assert err.count("\n") == 1
+    assert "PASSED" not in out
+
+
+def test_outside_a_project_the_bare_command_checks_the_reference(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent))
+    code, out = run("check", "--select", "docs")
+    assert code == 0
+    assert "reference_llm:EchoLLM (stop policy: include)" in out
+
+
+def test_inside_pre_commit_no_target_is_a_usage_error_even_outside_a_project(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert run("check")[0] == 2
+    assert "in a pre-commit hook: args: [package.module:MyLLM]" in capsys.readouterr().err
+
+
+def test_a_missing_module_in_a_hook_points_to_additional_dependencies(monkeypatch, capsys):
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert run("check", "no_such_provider_sdk_q:MyLLM")[0] == 2
+    err = capsys.readouterr().err
+    assert "No module named 'no_such_provider_sdk_q'" in err
+    assert "additional_dependencies" in err
+    monkeypatch.delenv("PRE_COMMIT")
+    assert run("check", "no_such_provider_sdk_q:MyLLM")[0] == 2
+    assert "additional_dependencies" not in capsys.readouterr().err
+
+
+# --- conventions -------------------------------------------------------------------
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize(
+    ("env", "choice", "coloured"),
+    [
+        ({}, "auto", True),
+        ({"NO_COLOR": "1"}, "auto", False),
+        ({"NO_COLOR": ""}, "auto", True),  # set but empty: ignored, as no-color.org says
+        ({"PY_COLORS": "0"}, "auto", False),
+        ({"PY_COLORS": "1", "NO_COLOR": "1"}, "auto", True),  # pytest's order
+        ({"TERM": "dumb"}, "auto", False),
+        ({"NO_COLOR": "1"}, "always", True),
+        ({"FORCE_COLOR": "1"}, "never", False),
+    ],
+)
+def test_colour_follows_the_environment_on_a_terminal(monkeypatch, env, choice, coloured):
+    for name in ("NO_COLOR", "FORCE_COLOR", "PY_COLORS", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out = FakeTerminal()
+    main(["check", "--select", "docs.init_args", "--color", choice], out=out)
+    assert ("\033[32mPASS" in out.getvalue()) is coloured
+
+
+@pytest.mark.parametrize(
+    ("env", "coloured"), [({"FORCE_COLOR": "1"}, True), ({"PY_COLORS": "1"}, True), ({}, False)]
+)
+def test_colour_can_be_forced_off_a_terminal(monkeypatch, env, coloured):
+    for name in ("NO_COLOR", "FORCE_COLOR", "PY_COLORS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    _, out = run("check", "--select", "docs.init_args")
+    assert ("\033[32mPASS" in out) is coloured
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "drawn"),
+    [
+        ({}, [], True),
+        ({"NO_COLOR": "1"}, [], False),
+        ({}, ["--color", "never"], False),
+    ],
+)
+def test_the_progress_line_follows_the_colour_choice(monkeypatch, env, args, drawn):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    stderr = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    run("check", "--select", "docs", *args)
+    assert ("\033[K" in stderr.getvalue()) is drawn
+
+
+def test_every_option_has_help_text():
+    from harness.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            assert action.help, (name, action.dest)
+            assert action.help != argparse.SUPPRESS, (name, action.dest)
+    help_text = commands.choices["check"].format_help()
+    assert "the class's params as a JSON object" in help_text
+    assert "PY_COLORS, NO_COLOR" in help_text
+
+
+def test_locations_are_relative_to_the_current_directory():
+    _, out = run("check", BROKEN, "--params", PARAMS, "--select", "methods.batch")
+    assert "at: tests/gallery.py:" in out
+    assert str(Path.cwd()) not in out
+
+
+def test_explain_by_area_and_by_test_name():
+    code, out = run("explain", "stop")
+    assert code == 0
+    assert out.startswith("stop.respected")
+    assert "\nstop.included  (Stop token" in out
+    code, by_test = run("explain", "test_stop_included")
+    assert code == 0
+    assert by_test.startswith("stop.included")
+    assert by_test == run("explain", "stop.included")[1]
+
+
+def test_under_github_actions_a_usage_error_is_annotated_and_summarised(
+    tmp_path, monkeypatch, capsys
+):
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert run("check", "nope.module:X")[0] == 2
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "::error title=llm-compliance%3A usage error::command line: cannot import"
+    )
+    assert "**Usage error** (exit code 2)" in summary.read_text()
+    with pytest.raises(SystemExit):
+        main(["check", "--stop-policy", "strip"])
+    assert "::error title=llm-compliance%3A usage error::llm-compliance check: argument" in (
+        capsys.readouterr().out
+    )

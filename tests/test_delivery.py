@@ -61,6 +61,22 @@ def test_files_validate_against_githubs_schemas(path, schema):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_readmes_workflow_snippet_passes_zizmor(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### GitHub Actions") :]
+    snippet = section[section.index("```yaml\n") + 8 : section.index("```\n", 10)]
+    workflow = yaml.safe_load(snippet)
+    assert any(
+        "llm-compliance@" in s.get("uses", "") for s in workflow["jobs"]["llm-compliance"]["steps"]
+    )
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "compliance.yml").write_text("name: compliance\non: [push]\n" + snippet)
+    result = run([tool("zizmor"), "--offline", str(tmp_path / ".github")])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
 def test_zizmor_reports_nothing():
     result = run([tool("zizmor"), "--offline", str(ROOT / ".github")])
     assert result.returncode == 0, result.stdout + result.stderr
@@ -154,7 +170,7 @@ def run_action(tmp_path: Path, inputs: dict[str, str]) -> tuple[int, str, dict[s
         env["PATH"] = f"{shims if installing else BIN}{os.pathsep}{env['PATH']}"
         result = run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-            cwd=ROOT,
+            cwd=ROOT / values["working-directory"],
             env=env,
         )
         stdout += result.stdout
@@ -222,9 +238,28 @@ def test_action_inputs_cannot_inject_shell(tmp_path):
         "report-json": str(tmp_path / "i.json"),
         "report-md": str(tmp_path / "i.md"),
     }
-    status, _, outputs, _ = run_action(tmp_path, inputs)
+    status, stdout, outputs, summary = run_action(tmp_path, inputs)
     assert not marker.exists()
     assert (status, outputs["verdict"]) == (2, "usage-error")
+    assert "::error title=llm-compliance%3A usage error::command line: " in stdout
+    assert "**Usage error** (exit code 2): nothing was checked." in summary
+
+
+def test_action_report_outputs_are_absolute(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    inputs = {
+        "working-directory": str(work),
+        "report-json": "out/r.json",
+        "report-md": "r.md",
+        "target": "reference_llm:EchoLLM",
+        "params": '{"n": 64}',
+    }
+    status, _, outputs, _ = run_action(tmp_path, inputs)
+    assert status == 0
+    assert outputs["report-json"] == str(work / "out/r.json")
+    assert outputs["report-md"] == str(work / "r.md")
+    assert json.loads(Path(outputs["report-json"]).read_text())["summary"]["verdict"] == "passed"
 
 
 # --- pre-commit try-repo, the way users run it -----------------------------------

@@ -160,7 +160,19 @@ def test_readme_gives_the_two_fresh_machine_commands_that_ci_runs():
     for command in ("pip install . && llm-compliance check", "pip install -e '.[test]' && pytest"):
         assert f"```bash\n{command}\n```" in readme
     assert "llm-compliance check" in ci
-    assert "pip install --quiet -e '.[test]' && pytest" in ci
+    assert "install_leg tests python3 -e '.[test]'" in ci
+    assert 'run_pytest "tests (newest)"\n' in ci  # the whole suite
+
+
+def test_ci_runs_the_compatibility_matrix():
+    from pathlib import Path
+
+    ci = (Path(__file__).resolve().parent.parent / ".ci/run").read_text()
+    assert "install_leg oldest python3 -c ci/oldest.txt -e ." in ci
+    assert "pip install --quiet -c ci/oldest-extra.txt langchain-tests" in ci
+    assert "for version in 3.10 3.13; do" in ci
+    assert 'run_pytest "Python $version" "${CORE[@]}"' in ci
+    assert "tests/test_ecosystem.py" in ci  # the sample project, on every leg
 
 
 def test_overlap_changes_neither_verdicts_nor_the_attribution_of_calls():

@@ -11,8 +11,10 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _quiet_inner_sessions(pytester, monkeypatch):
-    """pytest-asyncio advises every inner session to set its loop scope."""
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-W ignore::pytest.PytestDeprecationWarning")
+    """pytest-asyncio advises every inner session to set its loop scope; order is fixed."""
+    monkeypatch.setenv(
+        "PYTEST_ADDOPTS", "-W ignore::pytest.PytestDeprecationWarning -p no:randomly"
+    )
 
 
 ECHO = ("--llm", "reference_llm:EchoLLM", "--llm-params", '{"n": 64}')
@@ -86,12 +88,8 @@ def test_test_class_runs_every_check(pytester):
     pytester.makepyfile(class_source())
     result = pytester.runpytest("-v", "-p", "no:randomly")  # the lines below are in order
     result.assert_outcomes(passed=RUNS + 1, skipped=SKIPS)  # + test_no_overrides
-    result.stdout.fnmatch_lines(
-        [
-            "*TestModel::test_no_overrides*PASSED*",
-            "*TestModel::test_methods_batch PASSED*",
-        ]
-    )
+    result.stdout.fnmatch_lines(["*TestModel::test_no_overrides*PASSED*"])
+    result.stdout.fnmatch_lines(["*TestModel::test_methods_batch PASSED*"])
 
 
 def test_k_matches_check_ids_on_test_classes(pytester):

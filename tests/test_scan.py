@@ -256,10 +256,12 @@ def test_no_progress_line_in_a_pipe():
     assert "modules]" not in result.stdout
 
 
-def test_a_progress_line_on_a_terminal():
+@pytest.mark.parametrize("no_color", ["", "1"], ids=["colour", "NO_COLOR"])
+def test_a_progress_line_on_a_terminal_unless_no_color(no_color):
     leader, follower = pty.openpty()
+    env = {**_env(), "NO_COLOR": no_color}  # set and empty counts as unset
     with subprocess.Popen(
-        _scan_command(), cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=follower
+        _scan_command(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=follower
     ) as process:
         os.close(follower)
         shown = b""
@@ -274,6 +276,9 @@ def test_a_progress_line_on_a_terminal():
         assert process.wait(timeout=120) == 1
     os.close(leader)
     text = shown.decode()
+    if no_color:  # the progress line is drawn with control sequences: not under NO_COLOR
+        assert text == ""
+        return
     assert "[8/8 modules] 15 classes checked, 9 with failures" in text
     assert text.endswith("\r\033[K")  # cleared at the end
 

@@ -35,13 +35,15 @@ def run(job: Job, channel: Channel) -> None:
     from harness.engine import run_check
     from harness.observe import Observations
     from harness.registry import catalog
+    from harness.sockets import apply_socket_policy
     from harness.targets import TargetError, load_target
 
     channel.send("ready")  # the harness and LangChain are imported: the model's time starts
+    apply_socket_policy(dict(job.sockets) if job.sockets else None)  # as pytest-socket would
     try:
-        target = load_target(job.target, job.params, source="target")
+        target = load_target(job.target, job.params, source=job.source)
     except TargetError as exc:
-        channel.send("target_error", message=str(exc))
+        channel.send("target_error", message=str(exc), missing=getattr(exc, "missing", ""))
         return
     obs = Observations(target, job.settings)
     obs.redact.listener = lambda secret: channel.send("secret", value=secret)

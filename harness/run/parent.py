@@ -43,6 +43,11 @@ REAP_S = 5.0
 class TargetProblem(Exception):
     """The child could not build the target: one line, a usage or target error."""
 
+    def __init__(self, message: str, missing: str = "") -> None:
+        super().__init__(message)
+        self.missing = missing
+        """The module the target needs that is not installed, if that is the problem."""
+
 
 @dataclass
 class ChildRun:
@@ -72,11 +77,15 @@ def run_target(
     redactor: Redactor,
     python_path: Sequence[str] = (),
     on_record: Callable[[CheckRecord], None] | None = None,
+    source: str = "target",
+    sockets: Mapping[str, Any] | None = None,
 ) -> ChildRun:
     """All of ``check_ids`` for one target, in as many children as it takes (bounded).
 
     ``python_path`` is the child's import path (the parent's, so that it finds
-    what the parent would); ``on_record`` is told of each record as it comes.
+    what the parent would); ``on_record`` is told of each record as it comes;
+    ``source`` says where the target was given, in the messages of a bad one;
+    ``sockets`` is pytest-socket's guard for the test item (``harness.sockets``).
     Raises ``TargetProblem`` when the target cannot be loaded or built.
     """
     run = ChildRun()
@@ -85,7 +94,7 @@ def run_target(
         left = [check_id for check_id in check_ids if check_id not in run.records]
         if not left:
             break
-        job = Job(spec, params, settings, left, careful, secrets=[])
+        job = Job(spec, params, settings, left, careful, secrets=[], source=source, sockets=sockets)
         ended = _one_child(job, label, redactor, run, python_path, on_record)
         if ended is None:
             break
@@ -261,7 +270,9 @@ class _Progress:
             if self.on_record is not None:
                 self.on_record(record)
         elif kind == "target_error":
-            raise TargetProblem(_clean(self.redactor, str(data.get("message", ""))))
+            raise TargetProblem(
+                _clean(self.redactor, str(data.get("message", ""))), str(data.get("missing") or "")
+            )
         elif kind == "crashed":
             raised = _clean(self.redactor, str(data.get("error", "")))
             if not self.built:
@@ -275,10 +286,11 @@ def _drain(child: subprocess.Popen[bytes], into: bytearray) -> None:
     """Read the child's output to its end, keeping the first ``OUTPUT_LIMIT`` bytes."""
     stream = child.stdout
     assert stream is not None
-    fd = stream.fileno()
-    while chunk := os.read(fd, 65536):
-        if len(into) < OUTPUT_LIMIT:
-            into.extend(chunk[: OUTPUT_LIMIT - len(into)])
+    with stream:  # closed here, at its end: no ResourceWarning under -W error
+        fd = stream.fileno()
+        while chunk := os.read(fd, 65536):
+            if len(into) < OUTPUT_LIMIT:
+                into.extend(chunk[: OUTPUT_LIMIT - len(into)])
 
 
 def _parse(line: bytes) -> tuple[str, dict[str, Any]]:

@@ -27,6 +27,10 @@ class Job:
     child died, so that the next one tells which check's call ended it."""
     secrets: Sequence[str] = field(default_factory=list)
     """Values the parent knows to mask (the environment's credentials)."""
+    source: str = "target"
+    """Where the target was given (``command line``, ...), for the messages of a bad one."""
+    sockets: Mapping[str, Any] | None = None
+    """pytest-socket's guard for the model's sockets (``harness.sockets``); None: none."""
 
     def encode(self) -> bytes:
         """The job as JSON."""
