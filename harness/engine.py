@@ -101,6 +101,7 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
         model_calls=obs.model_calls - calls_before + obs.charge(check.uses),
         file=position[0] if position else None,
         line=position[1] if position else None,
+        kind=obs.kind.name,
     )
 
 

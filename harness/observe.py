@@ -25,7 +25,7 @@ from pydantic import SecretStr
 from harness.canary import make_canaries, static_surfaces
 from harness.cancellation import GRACE_S, cancel_after_first_chunk, thread_starts_recorded
 from harness.introspect import Facts, is_secretstr, read_facts
-from harness.kinds import Kind, kind_of
+from harness.kinds import Kind, kind_of_class
 from harness.kinds.base import PROMPT
 from harness.kinds.chat import message_text
 from harness.loop_monitor import blame_scope, watch
@@ -189,7 +189,7 @@ class Observations:
     @cached_property
     def kind(self) -> Kind:
         """The model's kind: its inputs, how its results read, which checks apply."""
-        kind = kind_of(self.llm)
+        kind = kind_of_class(self.facts.cls)
         if kind is None:  # Target.build lets only models of a known kind through
             raise TargetError(f"{self.target.label}: not a LangChain LLM or chat model")
         return kind

@@ -78,6 +78,8 @@ class CheckRecord:
     file: str | None = None
     """For a failure: the file of the method to look at."""
     line: int | None = None
+    kind: str = ""
+    """The kind of model judged: ``llm`` or ``chat`` (empty when unknown)."""
 
     @property
     def headline(self) -> str:

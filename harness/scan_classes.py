@@ -170,4 +170,5 @@ def _skip(check: Check, obs: ClassObservations, reason: str) -> CheckRecord:
         message=obs.redact(verdict.message),
         duration_s=0.0,
         model_calls=0,
+        kind=model_kind(obs.cls) or "",
     )

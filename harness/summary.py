@@ -42,5 +42,10 @@ def summary_lines(records: Sequence[dict[str, Any]]) -> list[str]:
         label = target if labels[target] == 1 or group == target else f"{target} in {group}"
         label += f" on {worker}" if groups[(target, group)] > 1 else ""
         mine.sort(key=lambda d: order.get(d["id"], len(order)))
-        lines += target_lines(label, mine[0]["stop_policy"], [record_from(d) for d in mine])
+        lines += target_lines(
+            label,
+            mine[0]["stop_policy"],
+            [record_from(d) for d in mine],
+            kind=next((d["kind"] for d in mine if d.get("kind")), ""),
+        )
     return lines

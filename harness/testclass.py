@@ -1,4 +1,7 @@
-"""``LLMComplianceTests``: subclass it, set ``llm_class`` and ``llm_params``, done.
+"""``LLMComplianceTests``: subclass it, set ``model_class`` and ``model_params``, done.
+
+``model_class`` is an LLM or a chat model class (or a factory); the names
+``llm_class`` and ``llm_params`` of release 0.1 still work.
 
 Example:
     .. code-block:: python
@@ -8,8 +11,8 @@ Example:
 
 
         class TestMyLLM(LLMComplianceTests):
-            llm_class = MyLLM
-            llm_params = {"model_name": "my-model"}
+            model_class = MyLLM
+            model_params = {"model_name": "my-model"}
             llm_stop_policy = "exclude"  # only if the provider strips stop sequences
             llm_xfail = {"docs.api_link": "the docs site is not public yet"}
 
@@ -39,10 +42,14 @@ from harness.targets import TargetError, load_target, one_line
 class ComplianceChecks:
     """The checklist as test methods, one per check id; what both faces share."""
 
+    model_class: ClassVar[type | Callable[..., Any] | None] = None
+    """The model to check: an LLM or chat model class, or a zero-argument factory."""
+    model_params: ClassVar[Mapping[str, Any]] = {}
+    """Keyword arguments for ``model_class``; a property may compute them."""
     llm_class: ClassVar[type | Callable[..., Any] | None] = None
-    """The LLM class to check, or a zero-argument factory returning an instance."""
+    """The name ``model_class`` had before chat models: still read when it is unset."""
     llm_params: ClassVar[Mapping[str, Any]] = {}
-    """Keyword arguments for ``llm_class``; a property may compute them."""
+    """The name ``model_params`` had before chat models: still read when it is unset."""
     llm_xfail: ClassVar[Mapping[str, str]] = {}
     """Expected failures: check id -> reason."""
     llm_stop_policy: ClassVar[str | None] = None
@@ -62,8 +69,10 @@ class ComplianceChecks:
     def compliance_settings(cls, config: pytest.Config) -> Settings:
         """The class's settings over the session's; ``pytest.UsageError`` if invalid."""
         source = f"test class {cls.__name__}"
-        if cls.llm_class is not None and not callable(cls.llm_class):
-            raise pytest.UsageError(f"{source}: llm_class is not a class or a factory")
+        for name in ("model_class", "llm_class"):
+            value = getattr(cls, name)
+            if value is not None and not callable(value):
+                raise pytest.UsageError(f"{source}: {name} is not a class or a factory")
         class_settings = {
             "xfail": cls.llm_xfail or None,
             "stop_policy": cls.llm_stop_policy,
@@ -75,9 +84,18 @@ class ComplianceChecks:
         }
         return settings_for(config, (source, class_settings))
 
+    @classmethod
+    def declared_target(cls) -> Any:
+        """``model_class``, else ``llm_class`` (None when neither is set)."""
+        return cls.model_class if cls.model_class is not None else cls.llm_class
+
+    def declared_params(self) -> Mapping[str, Any]:
+        """``model_params``, else ``llm_params``."""
+        return self.model_params or self.llm_params
+
     def compliance_target(self) -> tuple[Any, Mapping[str, Any]]:
         """The class or factory to check and its params."""
-        return self.llm_class, self.llm_params
+        return self.declared_target(), self.declared_params()
 
     def run_compliance_check(self, request: pytest.FixtureRequest, check_id: str) -> None:
         """Run one check against the target and end the test as it says.
@@ -91,7 +109,7 @@ class ComplianceChecks:
             spec, raw_params = self.compliance_target()
             params = dict(raw_params)
         except Exception as exc:  # a property or fixture computing them raised
-            pytest.fail(f"{source}: llm_params raised {one_line(exc)}", pytrace=False)
+            pytest.fail(f"{source}: the params raised {one_line(exc)}", pytrace=False)
         try:
             target = load_target(spec, params, source=source)
         except TargetError as exc:
@@ -129,7 +147,7 @@ NO_OVERRIDES = (
 
 
 class LLMComplianceTests(ComplianceChecks):
-    """The checklist as test methods, one per check id, for one LLM class.
+    """The checklist as test methods, one per check id, for one LLM or chat model class.
 
     Like LangChain's standard tests, a check method may only be overridden
     with ``@pytest.mark.xfail(reason=...)``; ``llm_xfail`` is the shorter way.
@@ -137,10 +155,11 @@ class LLMComplianceTests(ComplianceChecks):
 
     @classmethod
     def compliance_settings(cls, config: pytest.Config) -> Settings:
-        """As for every face, and ``llm_class`` must be set."""
-        if cls.llm_class is None:
+        """As for every face, and ``model_class`` (or ``llm_class``) must be set."""
+        if cls.declared_target() is None:
             raise pytest.UsageError(
-                f"test class {cls.__name__}: set llm_class to the LLM class or a factory"
+                f"test class {cls.__name__}: set model_class to the LLM or chat model class, "
+                "or a factory"
             )
         return super().compliance_settings(config)
 

@@ -243,7 +243,7 @@ def test_outside_a_project_the_bare_command_checks_the_reference(tmp_path, monke
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent))
     code, out = run("check", "--select", "docs")
     assert code == 0
-    assert "reference_llm:EchoLLM (stop policy: include)" in out
+    assert "reference_llm:EchoLLM (text LLM, stop policy: include)" in out
 
 
 def test_inside_pre_commit_no_target_is_a_usage_error_even_outside_a_project(

@@ -139,8 +139,8 @@ def test_dist_each_reports_every_workers_run(tmp_path):
     result, made = run_sample(tmp_path, "-n", "2", "--dist", "each")
     output = result.stdout
     assert result.returncode == 1, output
-    assert "counting_llm:CountingLLM on gw0 (stop policy: include)" in output
-    assert "counting_llm:CountingLLM on gw1 (stop policy: include)" in output
+    assert "counting_llm:CountingLLM on gw0 (text LLM, stop policy: include)" in output
+    assert "counting_llm:CountingLLM on gw1 (text LLM, stop policy: include)" in output
     counts = reported(result)
     assert len(counts) == 4, output  # two targets, each on both workers
     assert sum(counts) == made, output

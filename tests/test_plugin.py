@@ -45,7 +45,7 @@ def test_llm_option_collects_the_checklist_with_no_test_file(pytester):
         [
             f"collected {N_CHECKS} items",
             "*= llm-compliance =*",
-            "reference_llm:EchoLLM (stop policy: include)",
+            "reference_llm:EchoLLM (text LLM, stop policy: include)",
             "  PASS  interface.llm_type *",
             "  SKIP  docs.api_link *not service-backed*",
             f"  {RUNS} passed, {SKIPS} skipped; {N_CHECKS} of {N_CHECKS} checks in the "
@@ -215,7 +215,7 @@ def test_test_class_settings_take_precedence(pytester, monkeypatch):
     monkeypatch.setenv("LLM_COMPLIANCE_STOP_POLICY", "exclude")
     pytester.makepyfile(class_source(extra='    llm_stop_policy = "include"'))
     result = pytester.runpytest()
-    result.stdout.fnmatch_lines(["*(stop policy: include)"])
+    result.stdout.fnmatch_lines(["*(text LLM, stop policy: include)"])
 
 
 def test_sessions_without_targets_see_nothing_of_the_plugin(pytester):
@@ -300,7 +300,7 @@ def test_a_test_class_without_llm_class_is_a_usage_error(pytester):
     )
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: test class TestModel: set llm_class*"])
+    result.stderr.fnmatch_lines(["ERROR: test class TestModel: set model_class*"])
 
 
 def test_params_that_fail_validation_fail_each_test_in_one_line(pytester):

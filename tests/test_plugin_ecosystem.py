@@ -16,6 +16,7 @@ from tests.conftest import SERVICE_KEY
 ROOT = Path(__file__).resolve().parent.parent
 ECHO = ("--llm", "reference_llm:EchoLLM", "--llm-params", '{"n": 64}')
 N_CHECKS = len(__import__("harness").catalog())
+SKIPS = 7  # EchoLLM: secrets.*, docs.api_link, stop.bound and chat.* do not apply
 XUNIT2 = Path(__file__).with_name("junit_xunit2.xsd")
 
 
@@ -84,7 +85,7 @@ def test_the_harness_loop_is_not_blamed_under_disable_socket(pytester, face):
     args = ECHO if face == "option" else ()
     result = pytester.runpytest_subprocess(*args, "--disable-socket")  # no unix sockets either
     extra = 1 if face == "class" else 0  # test_no_overrides_DO_NOT_OVERRIDE
-    result.assert_outcomes(passed=N_CHECKS - 3 + extra, skipped=3)
+    result.assert_outcomes(passed=N_CHECKS - SKIPS + extra, skipped=SKIPS)
 
 
 # --- pytest-timeout ----------------------------------------------------------------
@@ -179,15 +180,21 @@ def test_the_mixin_runs_both_suites_in_one_class(pytester):
     assert outcomes["test_init"] == "PASSED"  # one of langchain-tests' unit tests
     assert outcomes["test_stop_included"] == "PASSED"  # one of the checks, on llm_class
     assert outcomes["test_secrets_no_leak"] == "SKIPPED"
-    result.stdout.fnmatch_lines(["reference_llm.echo:EchoLLM (stop policy: include)"])
-    result.stdout.fnmatch_lines([f"  {N_CHECKS - 3} passed, 3 skipped; *"])
+    result.stdout.fnmatch_lines(["reference_llm.echo:EchoLLM (text LLM, stop policy: include)"])
+    result.stdout.fnmatch_lines([f"  {N_CHECKS - SKIPS} passed, {SKIPS} skipped; *"])
 
 
-def test_the_mixin_on_a_chat_model_skips_with_the_reason(pytester):
+def test_the_mixin_checks_langchain_tests_chat_model_class(pytester):
+    """Without model_class, the checks look at the chat model both suites share."""
     pytester.makepyfile(MIXIN_CLASS.format(extra=""))
-    result = pytester.runpytest_subprocess("-rs", "-o", "asyncio_mode=auto", "-k", "stop or docs")
-    result.assert_outcomes(skipped=5)
-    result.stdout.fnmatch_lines(["*EchoChatModel is a chat model; the checks cover LangChain LLM*"])
+    result = pytester.runpytest_subprocess(
+        "-rs", "-o", "asyncio_mode=auto", "-k", "test_stop_ or test_chat_ or test_docs_"
+    )
+    result.stdout.fnmatch_lines(["bench.models:EchoChatModel (chat model, stop policy: include)"])
+    outcomes = langchain_tests_outcomes(result)
+    assert outcomes["test_chat_tool_calls"] == "PASSED"
+    assert outcomes["test_stop_bound"] == "PASSED"
+    assert outcomes["test_docs_api_link"] == "SKIPPED"
 
 
 def test_the_mixin_enforces_no_overrides_beside_langchain_tests(pytester):
