@@ -104,7 +104,7 @@ def test_colour_always():
         (["check", "--timeout", "-3"], "--timeout: timeout must be a positive number"),
         (["check", "--report-json", "/proc/forbidden/r.json"], "--report-json /proc/forbidden"),
         (["explain", "no.such"], "unknown check id, area or test name 'no.such'"),
-        (["explain", "stop.includd"], "'stop.includd' (did you mean 'stop.included'?);"),
+        (["explain", "stop.includd"], "'stop.includd' (did you mean 'stop.included'"),
         (["explain", "test_stop_includd"], "(did you mean 'test_stop_included'"),
         (["check", "--select", "stpo"], "'stpo' in --select/--deselect (did you mean 'stop'?)"),
         (

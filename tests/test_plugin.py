@@ -92,6 +92,20 @@ def test_test_class_runs_every_check(pytester):
     result.stdout.fnmatch_lines(["*TestModel::test_methods_batch PASSED*"])
 
 
+def test_model_class_takes_a_chat_model(pytester):
+    """``model_class``/``model_params`` fit both kinds; the summary names the kind."""
+    pytester.makepyfile(
+        "from harness import LLMComplianceTests\n"
+        "from reference_llm import EchoChatModel\n\n\n"
+        "class TestChat(LLMComplianceTests):\n"
+        "    model_class = EchoChatModel\n"
+        "    model_params = {'n': 64}\n"
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=N_CHECKS - 3 + 1, skipped=3)  # secrets.* and docs.api_link
+    result.stdout.fnmatch_lines(["*EchoChatModel*(chat model, stop policy: include)"])
+
+
 def test_k_matches_check_ids_on_test_classes(pytester):
     pytester.makepyfile(class_source())
     result = pytester.runpytest("-k", "methods.batch")
