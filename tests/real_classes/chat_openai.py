@@ -27,9 +27,8 @@ from tests.real_classes.chat_wire import (
     pieces,
     word_count,
 )
-from tests.real_classes.fake_vendor import VendorHandler
 from tests.real_classes.fireworks_together import TogetherHandler
-from tests.real_classes.openai_compat import NO_KEY, masked
+from tests.real_classes.openai_compat import OpenAIAuthHandler
 
 OPENAI_KEY = "sk-gallery-chat-5b1e9c3a7f20d846"
 TOGETHER_KEY = "together-gallery-chat-key-9d3f1a"
@@ -38,7 +37,7 @@ OPENAI_MODEL = "gpt-4o-mini"
 TOGETHER_MODEL = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
 
 
-class ChatCompletionsHandler(VendorHandler):
+class ChatCompletionsHandler(OpenAIAuthHandler):
     """OpenAI's Chat Completions API, as the ``openai`` SDK calls it.
 
     Read in openai/resources/chat/completions/completions.py: ``POST
@@ -115,33 +114,6 @@ class ChatCompletionsHandler(VendorHandler):
             }
             for call in called_tools(tools, prompt)
         ]
-
-    def authorized(self) -> bool:
-        """Bearer auth; OpenAI answers 401 ``invalid_request_error`` otherwise."""
-        header = self.headers.get("Authorization", "")
-        key = header[7:].strip() if header.startswith("Bearer ") else ""
-        if not key:
-            self.reject(NO_KEY, None)
-            return False
-        if key != self.api_key:
-            self.reject(
-                f"Incorrect API key provided: {masked(key)}. You can find your API key at "
-                "https://platform.openai.com/account/api-keys.",
-                "invalid_api_key",
-            )
-            return False
-        return True
-
-    def reject(self, message: str, code: str | None) -> None:
-        """OpenAI's 401: an ``error`` object, the wrong key shown masked."""
-        self.openai_error(401, message, None, code)
-
-    def openai_error(
-        self, status: int, message: str, param: str | None, code: str | None = None
-    ) -> None:
-        """OpenAI's error body: ``{"error": {message, type, param, code}}``."""
-        error = {"message": message, "type": "invalid_request_error", "param": param}
-        self.send_json(status, {"error": error | {"code": code}})
 
     def meta(self, body: dict[str, Any]) -> dict[str, Any]:
         """The fields every ``ChatCompletion`` and chunk carries."""

@@ -56,7 +56,40 @@ def first_stop(text: str, stop: list[str]) -> str | None:
     return min(found)[1] if found else None
 
 
-class OpenAICompletionsHandler(VendorHandler):
+class OpenAIAuthHandler(VendorHandler):
+    """Bearer auth and error bodies as OpenAI's API gives them (every OpenAI-style fake)."""
+
+    api_key: ClassVar[str] = OPENAI_KEY
+
+    def authorized(self) -> bool:
+        """Bearer auth; OpenAI answers 401 ``invalid_request_error`` otherwise."""
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Bearer ") or not header[7:].strip():
+            self.reject(NO_KEY, None)
+            return False
+        key = header[7:].strip()
+        if key != self.api_key:
+            self.reject(
+                f"Incorrect API key provided: {masked(key)}. You can find your API key at "
+                "https://platform.openai.com/account/api-keys.",
+                "invalid_api_key",
+            )
+            return False
+        return True
+
+    def reject(self, message: str, code: str | None) -> None:
+        """OpenAI's 401: an ``error`` object, the wrong key shown masked."""
+        self.openai_error(401, message, None, code)
+
+    def openai_error(
+        self, status: int, message: str, param: str | None, code: str | None = None
+    ) -> None:
+        """OpenAI's error body: ``{"error": {message, type, param, code}}``."""
+        error = {"message": message, "type": "invalid_request_error", "param": param}
+        self.send_json(status, {"error": error | {"code": code}})
+
+
+class OpenAICompletionsHandler(OpenAIAuthHandler):
     """OpenAI's legacy Completions API, as the ``openai`` SDK calls it.
 
     Read in ``openai/resources/completions.py``: ``POST /completions`` (line 556) with
@@ -105,33 +138,6 @@ class OpenAICompletionsHandler(VendorHandler):
             {**meta, "choices": choices, "usage": usage},
             {"x-request-id": "req_" + meta["id"][5:]},
         )
-
-    def authorized(self) -> bool:
-        """Bearer auth; OpenAI answers 401 ``invalid_request_error`` otherwise."""
-        header = self.headers.get("Authorization", "")
-        if not header.startswith("Bearer ") or not header[7:].strip():
-            self.reject(NO_KEY, None)
-            return False
-        key = header[7:].strip()
-        if key != self.api_key:
-            self.reject(
-                f"Incorrect API key provided: {masked(key)}. You can find your API key at "
-                "https://platform.openai.com/account/api-keys.",
-                "invalid_api_key",
-            )
-            return False
-        return True
-
-    def reject(self, message: str, code: str | None) -> None:
-        """OpenAI's 401: an ``error`` object, the wrong key shown masked."""
-        self.openai_error(401, message, None, code)
-
-    def openai_error(
-        self, status: int, message: str, param: str | None, code: str | None = None
-    ) -> None:
-        """OpenAI's error body: ``{"error": {message, type, param, code}}``."""
-        error = {"message": message, "type": "invalid_request_error", "param": param}
-        self.send_json(status, {"error": error | {"code": code}})
 
     def meta(self, body: dict[str, Any], prompts: list[Any]) -> dict[str, Any]:
         """The fields every ``Completion`` object carries."""
