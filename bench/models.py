@@ -73,6 +73,12 @@ class EchoChatModel(ReferenceEchoChatModel):
     """``reference_llm``'s ``EchoChatModel``, counting its model calls for the anchor.
 
     langchain-tests' suite and this checklist then run on the same model.
+
+    Example:
+        .. code-block:: python
+
+            model = EchoChatModel(n=5)
+            model.invoke("hello")
     """
 
     def _answer(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any) -> Any:

@@ -188,7 +188,7 @@ def test_the_mixin_checks_langchain_tests_chat_model_class(pytester):
     """Without model_class, the checks look at the chat model both suites share."""
     pytester.makepyfile(MIXIN_CLASS.format(extra=""))
     result = pytester.runpytest_subprocess(
-        "-rs", "-o", "asyncio_mode=auto", "-k", "test_stop_ or test_chat_ or test_docs_"
+        "-v", "-o", "asyncio_mode=auto", "-k", "test_stop_ or test_chat_ or test_docs_"
     )
     result.stdout.fnmatch_lines(["bench.models:EchoChatModel (chat model, stop policy: include)"])
     outcomes = langchain_tests_outcomes(result)
