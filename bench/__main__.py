@@ -124,21 +124,18 @@ def import_cost(repeats: int, empty: Path) -> dict[str, Any]:
 def cost(target: str = "reference_llm:EchoLLM") -> dict[str, Any]:
     """Model calls of the full catalog on ``target``, per observation and in total."""
     from harness.engine import run_check
-    from harness.observe import BoundStop, Call, Observations, ToolCalls
+    from harness.observe import Observations
     from harness.registry import catalog
     from harness.settings import Settings
     from harness.targets import load_target
 
     obs = Observations(load_target(target, {"n": 64}), Settings())
     records = [run_check(check, obs) for check in catalog().values()]
-    per_observation: dict[str, int] = {}
-    for name, value in vars(obs).items():
-        if isinstance(value, (BoundStop, ToolCalls)):
-            value = value.calls
-        calls = value.values() if isinstance(value, dict) else [value]
-        for call in calls:
-            if isinstance(call, Call):
-                per_observation[f"{name}: {call.label}"] = call.model_calls
+    per_observation = {
+        f"{name}: {call.label}": call.model_calls
+        for name in list(vars(obs))
+        for call in obs.calls_of(name)
+    }
     return {
         "total": sum(record.model_calls for record in records),
         "per_observation": per_observation,

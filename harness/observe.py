@@ -320,15 +320,19 @@ class Observations:
             self._concurrently({name: functools.partial(getattr, self, name) for name in names})
             self.prefetched.update(names)
 
-    def cost_of(self, name: str) -> int:
-        """Model calls an observation made (0 if it was not made)."""
+    def calls_of(self, name: str) -> list[Call]:
+        """The calls an observation made (none if it was not made)."""
         value = vars(self).get(name)
         if isinstance(value, CanaryRun):
             value = value.call
         if isinstance(value, (BoundStop, ToolCalls)):
             value = value.calls
         calls = value.values() if isinstance(value, dict) else [value]
-        return sum(call.model_calls for call in calls if isinstance(call, Call))
+        return [call for call in calls if isinstance(call, Call)]
+
+    def cost_of(self, name: str) -> int:
+        """Model calls an observation made (0 if it was not made)."""
+        return sum(call.model_calls for call in self.calls_of(name))
 
     def charge(self, uses: Iterable[str]) -> int:
         """The calls of prefetched observations in ``uses`` not charged to a check yet."""

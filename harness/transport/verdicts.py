@@ -9,7 +9,7 @@ verdict drawn from a call that did not happen.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from harness.outcomes import Verdict, skipped
 
@@ -38,15 +38,7 @@ def replay_skip(check_id: str, obs: Observations) -> Verdict | None:
 
 def call_labels(obs: Observations, names: Iterable[str]) -> list[str]:
     """The labels of the calls the named observations made (those made so far)."""
-    labels: list[str] = []
-    for name in names:
-        value: Any = vars(obs).get(name)
-        value = getattr(value, "call", value)  # a CanaryRun holds its call
-        for call in value.values() if isinstance(value, dict) else [value]:
-            label = getattr(call, "label", None)
-            if isinstance(label, str):
-                labels.append(label)
-    return labels
+    return [call.label for name in names for call in obs.calls_of(name)]
 
 
 def overrule(verdict: Verdict, obs: Observations, uses: Iterable[str]) -> Verdict:
