@@ -107,3 +107,23 @@ def test_a_pass_through_stream_dispatcher_is_accepted():
     assert records["interface.signatures"].outcome is Outcome.PASSED, records[
         "interface.signatures"
     ].message
+
+
+def test_a_stop_field_that_refuses_a_stop_list_fails_on_a_class_and_is_skipped_on_a_factory():
+    from pydantic import Field
+
+    from reference_llm import EchoLLM
+
+    class StopIsANumber(EchoLLM):
+        stop: int | None = Field(default=None)
+        """A field named like a stop list that holds something else."""
+
+    def factory() -> StopIsANumber:
+        return StopIsANumber(n=64)
+
+    on_class = {r.id: r for r in check_llm(StopIsANumber, PARAMS, select_ids=["stop.bound"])}
+    assert on_class["stop.bound"].outcome is Outcome.FAILED
+    assert "cannot be built with a stop list" in on_class["stop.bound"].message
+    on_factory = {r.id: r for r in check_llm(factory, select_ids=["stop.bound"])}
+    assert on_factory["stop.bound"].outcome is Outcome.SKIPPED
+    assert "cannot be rebuilt with a stop list" in on_factory["stop.bound"].message

@@ -248,6 +248,11 @@ def bound(obs: Observations) -> Verdict:
     run = obs.bound_stop
     if run is None:  # no field or no plan: both handled above
         return skipped(NO_PLAN, "invoke returns text")
+    if run.refused and not obs.target.is_class:  # a factory's class may need more
+        return skipped(
+            f"the factory's instance cannot be rebuilt with a stop list: {run.refused}",
+            "the target is the class itself, with its params",
+        )
     if run.refused:
         raise fail(
             f"the model cannot be built with a stop list in {run.field_name}",
