@@ -24,6 +24,9 @@ from pydantic import SecretStr
 
 from harness.canary import make_canaries, static_surfaces
 from harness.cancellation import GRACE_S, cancel_after_first_chunk, thread_starts_recorded
+from harness.destinations import destinations
+from harness.host_guard import POLICY, Guard, Recording
+from harness.host_guard import install as install_host_guard
 from harness.introspect import Facts, is_secretstr, read_facts
 from harness.kinds import Kind, kind_of_class
 from harness.kinds.base import PROMPT
@@ -45,7 +48,7 @@ from harness.redact import Redactor
 from harness.settings import Settings
 from harness.stop_plan import StopPlan, plan_stops
 from harness.target_loop import TargetLoop
-from harness.targets import Target, TargetError, one_line
+from harness.targets import GoesElsewhere, Rebuilt, Target, TargetError, one_line
 from harness.transport import open_transport
 
 if TYPE_CHECKING:
@@ -82,6 +85,10 @@ class Call:
     """What the model wrote to stdout or stderr during the call."""
     model_calls: int
     duration_s: float
+    connected: tuple[str, ...] = ()
+    """``host:port`` of each connection the call made (seen by ``harness.host_guard``)."""
+    refused_hosts: tuple[str, ...] = ()
+    """``host:port`` of each connection refused: the user's instance does not call there."""
 
     @property
     def ok(self) -> bool:
@@ -133,6 +140,9 @@ class Observations:
         self.charged: set[str] = set()
         self._loop: TargetLoop | None = None
         self._loop_lock = threading.Lock()
+        self.user_hosts: set[tuple[str, int]] = set()
+        """Where the user's instance's calls connected (``harness.host_guard``)."""
+        self.user_called = False
 
     @property
     def event_loop(self) -> TargetLoop:
@@ -239,6 +249,7 @@ class Observations:
         is_async: bool,
         llm: Model | None = None,
         timeout_s: float | None = None,
+        guard: Guard | None = None,
     ) -> Call:
         llm, limit = llm or self.llm, timeout_s or self.timeout_s
         run = self.event_loop.run if is_async else run_bounded
@@ -247,8 +258,12 @@ class Observations:
         config: RunnableConfig = {"callbacks": [handler]}
         context = contextvars.copy_context()  # the call's own: counts, logs, prints
         context.run(CURRENT.set, instruments)
-        started = time.perf_counter()
         model = llm.bound if isinstance(llm, RunnableBinding) else llm  # bind_tools' binding
+        own = model is self.llm
+        policy = Recording(self.user_hosts) if own else guard or self.guard()
+        context.run(POLICY.set, policy)
+        install_host_guard()
+        started = time.perf_counter()
         with (
             AMBIENT.installed(),
             self.counter.counting(type(model)),
@@ -256,6 +271,7 @@ class Observations:
         ):
             returned = run(lambda: body(llm, recorder, config), limit, context)
         self.hung = self.hung or isinstance(returned.error, CallTimeout)
+        self.user_called = self.user_called or own
         return Call(
             label=label,
             output=returned.value,
@@ -267,7 +283,22 @@ class Observations:
             printed=instruments.printed.getvalue(),
             model_calls=instruments.model_calls,
             duration_s=time.perf_counter() - started,
+            connected=tuple(policy.connected) if isinstance(policy, Guard) else (),
+            refused_hosts=tuple(policy.refused) if isinstance(policy, Guard) else (),
         )
+
+    def guard(self) -> Guard:
+        """The guard of a rebuilt instance's call: only where the user's instance goes.
+
+        Where the user's instance goes: the addresses its calls connected to, and
+        those its fields and clients point at (``harness.destinations``). When
+        neither is known yet (it was not called and holds no address), nothing
+        is refused, and the guard only notes the connections.
+        """
+        names = destinations(self.llm)
+        if not self.user_called and not names:
+            return Guard(frozenset(), frozenset(), allow_all=True)
+        return Guard(frozenset(self.user_hosts), names)
 
     # --- the public methods, on each kind of input --------------------------
 
@@ -294,13 +325,14 @@ class Observations:
             "stream",
             "astream",
             "events",
-            "canary",
             "tool_calls",
         ),
-        ("stop_calls", "bound_stop"),
+        ("stop_calls", "bound_stop", "canary"),
     )
     """Observations that can overlap: calls on their own, judged on their own.
-    The loop monitor and the cancellation scenario always run alone."""
+    The loop monitor and the cancellation scenario always run alone. The
+    rebuilt instances (``bound_stop``, ``canary``) come after the user's own
+    calls, which show where the user's instance connects (``harness.host_guard``)."""
 
     def prefetch(self, checks: Iterable[Check]) -> None:
         """Make the observations the checks use, each wave together, once per target.
@@ -324,7 +356,7 @@ class Observations:
         """The calls an observation made (none if it was not made)."""
         value = vars(self).get(name)
         if isinstance(value, CanaryRun):
-            value = value.call
+            value = {str(at): call for at, call in enumerate(value.calls)}
         if isinstance(value, (BoundStop, ToolCalls)):
             value = value.calls
         calls = value.values() if isinstance(value, dict) else [value]
@@ -493,6 +525,8 @@ class Observations:
         for path in ("invoke", "stream"):
             stop = plan.cases[path].stop
             built = self._built_with_stop(key, stop)
+            if isinstance(built, GoesElsewhere):
+                return BoundStop(field_name, {}, {}, elsewhere=str(built))
             if isinstance(built, str):
                 return BoundStop(field_name, {}, {}, refused=built)
             instances[path] = built
@@ -517,10 +551,12 @@ class Observations:
         stops = {path: plan.cases[path].stop for path in ("invoke", "stream")}
         return BoundStop(field_name, stops, calls, on_top=on_top)
 
-    def _built_with_stop(self, key: str, stop: list[str]) -> Model | str:
+    def _built_with_stop(self, key: str, stop: list[str]) -> Model | GoesElsewhere | str:
         """The model built with ``stop`` in its stop field (a list, else the first as text).
 
-        Returns why not, as one line, when the class refuses both.
+        Returns why not, as one line, when the class refuses both, and the
+        ``GoesElsewhere`` error when the only instances it builds would call
+        another address than the user's instance.
         """
         errors = []
         for value in (stop, stop[0]):
@@ -530,6 +566,8 @@ class Observations:
             )
             if built.error is None:
                 return cast("Model", built.value)
+            if isinstance(built.error, GoesElsewhere):
+                return built.error
             errors.append(one_line(built.error))
         return "; ".join(errors)
 
@@ -617,26 +655,46 @@ class Observations:
 
     @cached_property
     def canary(self) -> CanaryRun | None:
-        """The model built with a canary in each credential field, and its surfaces.
+        """The model rebuilt with a canary in each credential field it uses, and its surfaces.
 
-        None when the class has no credential field. A factory's instance is
-        rebuilt through its class with the canaries (``Target.build_with``); when
-        no canary instance can be built, ``refused`` says why and no surface was
-        looked at, except the construction error's own message.
+        None when the class has no credential field. Canaries go only into the
+        credential fields the user's instance has set (not None), the others are
+        left as the user has them, so that the class builds and calls as
+        configured (an access key id and an API key at once may take another
+        auth path); when none is set, every credential field gets one. A
+        factory's instance is rebuilt through its class (``Target.rebuild``),
+        and must call where the user's instance calls; when no canary instance
+        can be built, ``refused`` says why and no surface was looked at, except
+        the construction error's own message. A canary instance that shares the
+        user's SDK clients is not called: its requests would carry the user's
+        key, not the canary. Then the failure probe (``_failure_probe``).
         """
         fields = self.facts.credential_fields
         if not fields:
             return None
-        canaries = make_canaries(fields)
+        in_use = tuple(name for name in fields if getattr(self.llm, name, None) is not None)
+        canaries = make_canaries(in_use or fields)
         for canary in canaries.values():
             self.redact.add(canary)
         overrides = self._credential_overrides(canaries)
-        built, printed, logs = self._captured(lambda: self.target.build_with(self.llm, overrides))
+        built, printed, logs = self._captured(lambda: self.target.rebuild(self.llm, overrides))
         construction = {"construction output": printed, "construction log records": logs}
         if built.error is not None:
             return self._refused(canaries, built.error, construction)
-        llm = cast("Model", built.value)
+        rebuilt = cast("Rebuilt", built.value)
+        llm = rebuilt.instance
         surfaces = static_surfaces(llm) | construction
+        left = tuple(name for name in fields if name not in canaries)
+        if rebuilt.reused:
+            reason = (
+                f"the canary instance shares the model's own {', '.join(rebuilt.reused)} "
+                "(live objects given to the constructor, which may carry the key and the "
+                "endpoint), so a canary in the credential field may never reach the wire; "
+                "it was not called"
+            )
+            return CanaryRun(
+                canaries, surfaces, None, unobserved={CALL_SURFACES: reason}, left=left
+            )
         mark = AMBIENT.mark()
         call = self.record_async("astream_events (canary)", _traced_stream_events, llm)
         events, runs = call.output if call.ok else ([], [])
@@ -647,9 +705,86 @@ class Observations:
             "log records": "\n".join(call.logs),
             "stdout and stderr": call.printed,
             "output of the model's own threads": AMBIENT.stray_since(mark),
-            "exception": call.error_text,
+            "exception": call.error_text + _exception_reprs(call.error),
         }
-        return CanaryRun(canaries, surfaces, call)
+        unobserved = {}
+        if not call.ok and (reason := self._not_observed(call)):
+            unobserved[CALL_SURFACES] = reason
+        probe_surfaces, probe_call, why_not = self._failure_probe(overrides)
+        surfaces |= probe_surfaces
+        if why_not:
+            unobserved[PROBE_SURFACES] = why_not
+        return CanaryRun(
+            canaries, surfaces, call, unobserved=unobserved, left=left, probe=probe_call
+        )
+
+    def _not_observed(self, call: Call) -> str:
+        """Why a canary call that raised shows less than one that returned (empty: it did not).
+
+        A call that connected where the user's instance calls and then raised
+        was refused by the service: the request, with the canary, was made.
+        """
+        if call.refused_hosts:
+            return (
+                f"the canary instance tried to call {', '.join(call.refused_hosts)}, where the "
+                "model does not call; the harness refused it"
+            )
+        if call.connected:
+            return ""
+        return f"the canary call raised before any request was made ({call.raised})"
+
+    def _failure_probe(self, overrides: dict[str, Any]) -> tuple[dict[str, str], Call | None, str]:
+        """One call of the canary instance pointed at a closed loopback port: its error and logs.
+
+        A class that puts its request headers in its error messages leaks the
+        key only when a call fails. The canary instance, with its URL/endpoint
+        field set to a port just bound and closed on 127.0.0.1 (the user's path
+        kept), makes one sync ``invoke`` that fails at once with a refused
+        connection: no other address is allowed (``harness.host_guard``), and
+        the call is bounded by ``PROBE_TIMEOUT_S``. Returns the surfaces, the
+        call, and why no probe was made (empty when it was).
+        """
+        field_name = self._endpoint_field()
+        if field_name is None:
+            return {}, None, "the class has no URL/endpoint field to point at a closed port"
+        if self.settings.cassettes is not None:
+            return {}, None, "calls are recorded or replayed from cassettes"
+        port = _closed_port()
+        address = f"http://127.0.0.1:{port}"
+        url = _with_address(getattr(self.llm, field_name, None), address)
+        info = self.facts.fields[field_name]
+        probe = {**overrides, (info.alias or field_name): url}
+        try:
+            rebuilt = self.target.rebuild(self.llm, probe, goes_to=frozenset({address}))
+        except Exception as exc:
+            return {}, None, f"no canary instance calls {address} ({one_line(exc)})"
+        if rebuilt.reused:
+            return {}, None, f"the canary instance shares {', '.join(rebuilt.reused)}"
+        guard = Guard(frozenset({("127.0.0.1", port)}), frozenset({address}))
+        call = self._record(
+            "invoke (failure probe: closed port)",
+            _invoker(PROMPT),
+            is_async=False,
+            llm=rebuilt.instance,
+            timeout_s=min(self.settings.timeout_s, PROBE_TIMEOUT_S),
+            guard=guard,
+        )
+        if call.ok:
+            return {}, call, f"the call with {field_name}={url} did not fail"
+        if call.hung:
+            return {}, call, f"the call with {field_name}={url} did not fail within the limit"
+        surfaces = {
+            "exception of a failing call": call.error_text + _exception_reprs(call.error),
+            "log records of a failing call": "\n".join(call.logs),
+            "stdout and stderr of a failing call": call.printed,
+        }
+        return surfaces, call, ""
+
+    def _endpoint_field(self) -> str | None:
+        """The URL/endpoint field to point at a closed port: one set on the model first."""
+        fields = self.facts.url_fields
+        set_ones = [name for name in fields if getattr(self.llm, name, None)]
+        return next(iter(set_ones or fields), None)
 
     def _refused(
         self, canaries: dict[str, str], error: BaseException, construction: dict[str, str]
@@ -711,6 +846,8 @@ class BoundStop:
     """The call-time stop list given on top of the construction one in ``both``."""
     refused: str = ""
     """Why the model could not be built with a stop list (empty when it was)."""
+    elsewhere: str = ""
+    """Why no instance with a stop list was built: it would call elsewhere (empty if not)."""
 
 
 @dataclass(frozen=True)
@@ -722,6 +859,12 @@ class ToolCalls:
     """Why ``bind_tools`` raised (empty when it did not)."""
 
 
+CALL_SURFACES = "the canary call's callbacks, events, tracer runs, logs and errors"
+PROBE_SURFACES = "the error and logs of a failing call"
+PROBE_TIMEOUT_S = 5.0
+"""The time limit of the failure probe's call (a refused connection fails at once)."""
+
+
 @dataclass(frozen=True)
 class CanaryRun:
     """Where the canaries were looked for: each surface as text."""
@@ -731,6 +874,50 @@ class CanaryRun:
     call: Call | None
     refused: str = ""
     """Why no instance could be built with the canaries (empty when one was)."""
+    unobserved: dict[str, str] = field(default_factory=dict)
+    """Surfaces that could not be looked at (``CALL_SURFACES``, ``PROBE_SURFACES``), and why."""
+    left: tuple[str, ...] = ()
+    """Credential fields left as the user has them (None on the user's instance)."""
+    probe: Call | None = None
+    """The failure probe's call (None when it was not made)."""
+
+    @property
+    def calls(self) -> list[Call]:
+        """The canary's calls: the canary call and the failure probe."""
+        return [call for call in (self.call, self.probe) if call is not None]
+
+
+def _closed_port() -> int:
+    """A 127.0.0.1 port that was just free: bound, then closed (nothing listens on it)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _with_address(value: Any, address: str) -> str:
+    """``value`` (a URL) with its scheme, host and port replaced by ``address``; path kept."""
+    from urllib.parse import urlsplit
+
+    try:
+        path = urlsplit(str(value)).path if value else ""
+    except ValueError:
+        path = ""
+    return address + path
+
+
+def _exception_reprs(error: BaseException | None) -> str:
+    """The repr of an exception and of each one in its chain (args a message may not show)."""
+    parts, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        try:
+            parts.append(repr(error))
+        except Exception:
+            parts.append(f"<{type(error).__name__} whose repr raises>")
+        error = error.__cause__ or error.__context__
+    return "\n" + "\n".join(parts) if parts else ""
 
 
 def _receipt(kind: Kind, chunk: Any) -> str:

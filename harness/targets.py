@@ -22,6 +22,21 @@ class TargetError(ValueError):
     """The target cannot be loaded or built; the message is one line."""
 
 
+class GoesElsewhere(TargetError):
+    """A rebuilt instance would call an address the user's instance does not call."""
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """An instance rebuilt like the user's, and what it shares with it."""
+
+    instance: Model
+    reused: tuple[str, ...] = ()
+    """Init values (by alias) whose live objects (SDK or HTTP clients) are the user's own:
+    they may carry the user's key and endpoint, so a credential put in a field may never
+    reach the wire."""
+
+
 class MissingModule(TargetError):
     """The target's module, or a module it imports, is not installed."""
 
@@ -58,31 +73,71 @@ class Target:
         return cast("Model", instance)
 
     def build_with(self, instance: Any, overrides: Mapping[str, Any]) -> Model:
-        """A fresh instance like ``instance``, with ``overrides`` (init values by name or alias).
+        """A fresh instance like ``instance``, with ``overrides``, calling where it calls.
+
+        See ``rebuild``; raises ``TargetError`` (``GoesElsewhere`` when every
+        instance the harness could build would call another address).
+        """
+        return self.rebuild(instance, overrides).instance
+
+    def rebuild(
+        self,
+        instance: Any,
+        overrides: Mapping[str, Any],
+        goes_to: frozenset[str] | None = None,
+    ) -> Rebuilt:
+        """A fresh instance like ``instance`` with ``overrides`` (init values by name or alias).
 
         A class target is rebuilt from its params. A factory target takes no
-        params, so the factory's instance is rebuilt through its class, from the
-        instance's own init values: first the plain values only (so that clients
-        built by validators are built anew and see the overrides), then, if the
-        class needs more, every value that was set.
+        params, so the factory's instance is rebuilt through its class, from every
+        init value set on it (``model_fields_set``, fields marked ``exclude=True``
+        included): first the plain values only (so that clients built by
+        validators are built anew and see the overrides), then every value, live
+        objects (SDK clients handed to the constructor) carried over by value.
+
+        The first instance that calls where ``instance`` calls (``goes_to`` if
+        given: ``harness.destinations``, no address outside it) is returned, with
+        the fields whose live objects it shares with ``instance``.
         """
+        from harness.destinations import destinations
+
+        allowed = destinations(instance) if goes_to is None else goes_to
         if self.is_class:
-            return self.build(**overrides)
-        cls = type(instance)
-        attempts = [
-            _init_values(instance, plain_only=True),
-            _init_values(instance, plain_only=False),
-        ]
+            attempts = [({**self.params, **overrides}, self.params)]
+        else:
+            plain = _init_values(instance, plain_only=True)
+            every = _init_values(instance, plain_only=False)
+            attempts = [({**plain, **overrides}, plain), ({**every, **overrides}, every)]
         error: Exception | None = None
-        for values in attempts:
+        elsewhere: frozenset[str] = frozenset()
+        for values, given in attempts:
             try:
-                return cast("Model", cls(**{**values, **overrides}))
+                built = self.factory(**values) if self.is_class else type(instance)(**values)
             except Exception as exc:
                 error = exc
+                continue
+            other = destinations(built) - allowed
+            if other:
+                elsewhere = other
+                continue
+            reused = tuple(
+                key for key, value in given.items() if key not in overrides and not _is_data(value)
+            )
+            return Rebuilt(cast("Model", built), reused)
+        cls = type(instance).__name__
+        if elsewhere:
+            where = ", ".join(sorted(allowed)) or "no address the harness can read"
+            raise GoesElsewhere(
+                f"{self.label}: {cls} rebuilt from the instance's init values would call "
+                f"{', '.join(sorted(elsewhere))}, not where the instance calls ({where})"
+            ) from error
+        if self.is_class:
+            what = "params fail the class's validation"
+        else:
+            what = f"{cls} cannot be rebuilt from the factory's instance"
         raise TargetError(
-            f"{self.label}: {cls.__name__} cannot be rebuilt from the factory's instance: "
-            f"{one_line(error) if error else 'no values'}"
-        )
+            f"{self.label}: {what}: {one_line(error) if error else 'no values'}"
+        ) from error
 
     def construct_unvalidated(self, instance: Any, overrides: Mapping[str, Any]) -> Any:
         """Like ``build_with`` but without running validators (``model_construct``).
@@ -113,13 +168,30 @@ def _is_plain(value: Any) -> bool:
     return False
 
 
+def _is_data(value: Any) -> bool:
+    """True for plain values and pydantic data (messages...), not clients or other live objects."""
+    from pydantic import BaseModel
+
+    if _is_plain(value) or isinstance(value, BaseModel):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_data(item) for item in value)
+    if isinstance(value, dict):
+        return all(_is_data(item) for item in value.values())
+    return False
+
+
 def _init_values(instance: Any, *, plain_only: bool) -> dict[str, Any]:
-    """The init values ``instance`` was given (or its validators set), by alias where it has one."""
+    """The init values ``instance`` was given (or its validators set), by alias where it has one.
+
+    Fields marked ``exclude=True`` count too: they are left out of dumps, not of
+    what the instance calls with (an SDK client, an endpoint).
+    """
     fields = getattr(type(instance), "model_fields", {})
     values = {}
     for name in sorted(getattr(instance, "model_fields_set", ())):
         info = fields.get(name)
-        if info is None or info.exclude:
+        if info is None:
             continue
         value = getattr(instance, name, None)
         if plain_only and not _is_plain(value):

@@ -236,6 +236,14 @@ def bound(obs: Observations) -> Verdict:
     is ``stop.respected``'s to report and is not judged here (one defect, one
     verdict). With a call-time stop on top, either may win or both apply: the
     message says which.
+
+    The instance with a stop list must call where the model calls (issue 19,
+    4.1): a factory's instance is rebuilt with every init value it was given,
+    SDK clients handed to its constructor included (``Target.rebuild``). When
+    no such instance calls where the model does (its address fields and
+    clients, ``harness.destinations``), or one tries another host at call time
+    (refused by ``harness.host_guard``), the check is skipped with the reason:
+    a call to the vendor's default host is not the model's behaviour.
     """
     if obs.facts.stop_field is None:
         return skipped(
@@ -248,6 +256,22 @@ def bound(obs: Observations) -> Verdict:
     run = obs.bound_stop
     if run is None:  # no field or no plan: both handled above
         return skipped(NO_PLAN, "invoke returns text")
+    if run.elsewhere:
+        return skipped(
+            f"no instance with a stop list calls where the model calls: {run.elsewhere}",
+            "the model's endpoint is an init value (base_url...) or a client the harness can "
+            "carry over",
+        )
+    refused = sorted(
+        {host for call in run.calls.values() if not call.ok for host in call.refused_hosts}
+    )
+    if refused:
+        return skipped(
+            f"the instance built with a stop list tried to call {', '.join(refused)}, where the "
+            "model does not call; the harness refused it, so the stop list was not tried",
+            "the model's endpoint is an init value (base_url...) or a client the harness can "
+            "carry over",
+        )
     if run.refused and not obs.target.is_class:  # a factory's class may need more
         return skipped(
             f"the factory's instance cannot be rebuilt with a stop list: {run.refused}",
