@@ -99,7 +99,8 @@ def test_no_canary_ever_reaches_a_record():
         for record in check_llm(model, PARAMS, select_ids=["secrets"]):
             assert "lcc-canary" not in record.message, (model.__name__, record.id)
     message = by_id(check_llm(BROKEN_LEAK, PARAMS, select_ids=["secrets"]))["secrets.no_leak"]
-    assert "'<raw api_token>'" in message.message and "'***'" not in message.message
+    assert "'<raw api_token>'" in message.message
+    assert "'***'" not in message.message
     assert "_identifying_params shows api_token" in message.message
 
 

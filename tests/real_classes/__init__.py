@@ -27,6 +27,7 @@ MODULES = (
     "chat_openai",
     "chat_anthropic",
     "chat_ollama",
+    "sdk_clients",
 )
 """The gallery's vendor modules, each with a ``CASES`` list."""
 

@@ -58,6 +58,13 @@ def skipped(evidence: str) -> Expect:
     return Expect("skipped", evidence)
 
 
+PLAIN_STR_KEY = (
+    "one defect, one verdict: secrets.secretstr fails the plain str credential field, and "
+    "every leak is that field's own value where pydantic or LangChain render the fields"
+)
+"""``secrets.no_leak``'s evidence for a class whose only leaks its plain-str key field causes."""
+
+
 CHAT_ONLY_IDS = ("chat.usage_metadata", "chat.response_metadata", "chat.tool_calls")
 """The ids of release 0.2 that apply to chat models only."""
 
