@@ -95,9 +95,12 @@ class Target:
         validators are built anew and see the overrides), then every value, live
         objects (SDK clients handed to the constructor) carried over by value.
 
-        The first instance that calls where ``instance`` calls (``goes_to`` if
-        given: ``harness.destinations``, no address outside it) is returned, with
-        the fields whose live objects it shares with ``instance``.
+        The first instance that calls where ``instance`` calls is returned, with
+        the fields whose live objects it shares with ``instance``: the same
+        addresses (``harness.destinations``; a sync client on the user's endpoint
+        and an async one on the vendor's default host are two), else the first
+        holding no address the instance does not. With ``goes_to``, the first
+        holding no address outside it.
         """
         from harness.destinations import destinations
 
@@ -110,20 +113,25 @@ class Target:
             attempts = [({**plain, **overrides}, plain), ({**every, **overrides}, every)]
         error: Exception | None = None
         elsewhere: frozenset[str] = frozenset()
+        fitting: list[Rebuilt] = []
         for values, given in attempts:
             try:
                 built = self.factory(**values) if self.is_class else type(instance)(**values)
             except Exception as exc:
                 error = exc
                 continue
-            other = destinations(built) - allowed
-            if other:
-                elsewhere = other
+            found = destinations(built)
+            if found - allowed:
+                elsewhere = found - allowed
                 continue
             reused = tuple(
                 key for key, value in given.items() if key not in overrides and not _is_data(value)
             )
-            return Rebuilt(cast("Model", built), reused)
+            fitting.append(Rebuilt(cast("Model", built), reused))
+            if goes_to is not None or found == allowed:
+                return fitting[-1]
+        if fitting:  # it holds fewer addresses than the instance, none elsewhere
+            return fitting[0]
         cls = type(instance).__name__
         if elsewhere:
             where = ", ".join(sorted(allowed)) or "no address the harness can read"
