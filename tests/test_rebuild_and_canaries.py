@@ -247,6 +247,42 @@ def test_no_rebuilt_instance_calls_a_host_the_users_instance_does_not_call(
     assert _nobody_connected(default_host)
 
 
+class OnAGivenConnectionWithAStop(OnAGivenConnection):
+    """The same, with a stop init field honoured on every call."""
+
+    stop: list[str] | None = None
+    """Stop sequences for every call; a call's own replace them."""
+
+    def _payload(self, prompt: str, stop: list[str] | None, stream: bool) -> dict[str, Any]:
+        return super()._payload(prompt, stop if stop is not None else self.stop, stream)
+
+
+def test_stop_bound_does_not_call_the_default_host_of_a_rebuilt_instance(echo_server, default_host):
+    def factory() -> OnAGivenConnectionWithAStop:
+        return OnAGivenConnectionWithAStop(
+            n=64,
+            api_key=SERVICE_KEY,
+            base_url=echo_server.url,
+            connection=Connection(echo_server.url),
+        )
+
+    record = _one(factory, {}, "stop.bound")
+    assert record.outcome is Outcome.SKIPPED, record.message
+    assert "where the model does not call; the harness refused it" in record.message
+    assert _nobody_connected(default_host)
+    on_its_host = _one(
+        OnAGivenConnectionWithAStop,
+        {
+            "n": 64,
+            "api_key": SERVICE_KEY,
+            "base_url": echo_server.url,
+            "connection": Connection(echo_server.url),
+        },
+        "stop.bound",
+    )
+    assert on_its_host.outcome is Outcome.PASSED, on_its_host.message  # a class target: params
+
+
 def test_exclude_fields_are_carried_over_by_value_when_the_plain_rebuild_goes_elsewhere(
     echo_server,
 ):

@@ -26,7 +26,10 @@ NO_LEAK_FIX = """
 def _identifying_params(self) -> dict[str, Any]:
     return {"model_name": self.model_name}            # not self.api_key.get_secret_value()
 
-# Send it in a header, not the URL (errors echo URLs), and do not log headers.
+# Send it in a header, not the URL (errors echo URLs), and do not log headers
+# or quote a failed request's headers in the error you raise:
+except httpx.TransportError as exc:
+    raise MyProviderError(f"cannot reach {self.base_url}: {exc}") from None
 """
 NO_CREDENTIALS = (
     "the class has no credential field",
@@ -70,7 +73,8 @@ def secretstr(obs: Observations) -> Verdict:
     uses=("canary",),
     rule=(
         "with a canary secret in each credential field, the raw value appears nowhere the "
-        "model exposes: repr, str, dumps, params, callbacks, events, tracer runs, logs, errors"
+        "model exposes: repr, str, dumps, params, callbacks, events, tracer runs, logs, errors "
+        "(a failing call's too)"
     ),
     source='Secret API keys: "not printed"',
     fix=NO_LEAK_FIX,
