@@ -31,9 +31,20 @@ class HostRefused(ConnectionRefusedError):
 
 @dataclass
 class Recording:
-    """The user's instance: every address it connects to is noted."""
+    """The user's instance: every address it connects to is noted (calls overlap: a lock)."""
 
-    seen: set[tuple[str, int]]
+    seen: set[tuple[str, int]] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, host: str, port: int) -> None:
+        """Note one address."""
+        with self.lock:
+            self.seen.add((host, port))
+
+    def snapshot(self) -> frozenset[tuple[str, int]]:
+        """Every address noted so far."""
+        with self.lock:
+            return frozenset(self.seen)
 
 
 @dataclass
@@ -95,7 +106,7 @@ def _check(sock: socket.socket, address: Any) -> None:
         return
     host, port = str(address[0]), int(address[1])
     if isinstance(policy, Recording):
-        policy.seen.add((host, port))
+        policy.add(host, port)
     elif policy.allows(host, port):
         policy.connected.append(f"{host}:{port}")
     else:

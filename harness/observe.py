@@ -44,11 +44,18 @@ from harness.recorders import (
     TraceRecorder,
     run_bounded,
 )
-from harness.redact import Redactor
+from harness.redact import MIN_SECRET_LENGTH, Redactor
 from harness.settings import Settings
 from harness.stop_plan import StopPlan, plan_stops
 from harness.target_loop import TargetLoop
-from harness.targets import GoesElsewhere, Rebuilt, Target, TargetError, one_line
+from harness.targets import (
+    GoesElsewhere,
+    Rebuilt,
+    Target,
+    TargetError,
+    holds_secret,
+    one_line,
+)
 from harness.transport import open_transport
 
 if TYPE_CHECKING:
@@ -140,7 +147,7 @@ class Observations:
         self.charged: set[str] = set()
         self._loop: TargetLoop | None = None
         self._loop_lock = threading.Lock()
-        self.user_hosts: set[tuple[str, int]] = set()
+        self.user_hosts = Recording()
         """Where the user's instance's calls connected (``harness.host_guard``)."""
         self.user_called = False
 
@@ -260,7 +267,7 @@ class Observations:
         context.run(CURRENT.set, instruments)
         model = llm.bound if isinstance(llm, RunnableBinding) else llm  # bind_tools' binding
         own = model is self.llm
-        policy = Recording(self.user_hosts) if own else guard or self.guard()
+        policy = self.user_hosts if own else guard or self.guard()
         context.run(POLICY.set, policy)
         install_host_guard()
         started = time.perf_counter()
@@ -270,7 +277,8 @@ class Observations:
             self.transport.cassette(label),
         ):
             returned = run(lambda: body(llm, recorder, config), limit, context)
-        self.hung = self.hung or isinstance(returned.error, CallTimeout)
+        if guard is None:  # the failure probe's limit is its own
+            self.hung = self.hung or isinstance(returned.error, CallTimeout)
         self.user_called = self.user_called or own
         return Call(
             label=label,
@@ -298,7 +306,7 @@ class Observations:
         names = destinations(self.llm)
         if not self.user_called and not names:
             return Guard(frozenset(), frozenset(), allow_all=True)
-        return Guard(frozenset(self.user_hosts), names)
+        return Guard(self.user_hosts.snapshot(), names)
 
     # --- the public methods, on each kind of input --------------------------
 
@@ -685,12 +693,13 @@ class Observations:
         llm = rebuilt.instance
         surfaces = static_surfaces(llm) | construction
         left = tuple(name for name in fields if name not in canaries)
-        if rebuilt.reused:
+        keys = self._user_keys()
+        carrying = [name for name, obj in rebuilt.shared.items() if holds_secret(obj, keys)]
+        if carrying:
             reason = (
-                f"the canary instance shares the model's own {', '.join(rebuilt.reused)} "
-                "(live objects given to the constructor, which may carry the key and the "
-                "endpoint), so a canary in the credential field may never reach the wire; "
-                "it was not called"
+                f"the canary instance shares the model's own {', '.join(carrying)} (live "
+                "objects given to the constructor, which hold the model's key), so its "
+                "requests would carry that key, not the canary; it was not called"
             )
             return CanaryRun(
                 canaries, surfaces, None, unobserved={CALL_SURFACES: reason}, left=left
@@ -710,7 +719,7 @@ class Observations:
         unobserved = {}
         if not call.ok and (reason := self._not_observed(call)):
             unobserved[CALL_SURFACES] = reason
-        probe_surfaces, probe_call, why_not = self._failure_probe(overrides)
+        probe_surfaces, probe_call, why_not = self._failure_probe(overrides, keys)
         surfaces |= probe_surfaces
         if why_not:
             unobserved[PROBE_SURFACES] = why_not
@@ -721,21 +730,35 @@ class Observations:
     def _not_observed(self, call: Call) -> str:
         """Why a canary call that raised shows less than one that returned (empty: it did not).
 
-        A call that connected where the user's instance calls and then raised
-        was refused by the service: the request, with the canary, was made. With
-        cassettes no socket is opened (recording or replaying): a call that raised
-        counts as made, so that recorded and replayed verdicts agree.
+        A call that connected where the user's instance calls, or whose error
+        carries an HTTP status (the service answered: a pooled connection opens
+        no socket), was refused by the service: the request, with the canary,
+        was made. With cassettes no socket is opened (recording or replaying): a
+        call that raised counts as made, so that recorded and replayed verdicts
+        agree.
         """
         if call.refused_hosts:
             return (
                 f"the canary instance tried to call {', '.join(call.refused_hosts)}, where the "
                 "model does not call; the harness refused it"
             )
-        if call.connected or self.settings.cassettes is not None:  # cassettes: no sockets
+        if call.connected or _answered(call.error) or self.settings.cassettes is not None:
             return ""
         return f"the canary call raised before any request was made ({call.raised})"
 
-    def _failure_probe(self, overrides: dict[str, Any]) -> tuple[dict[str, str], Call | None, str]:
+    def _user_keys(self) -> set[str]:
+        """The values of the user's instance's credential fields (to tell an object holding one)."""
+        keys = set()
+        for name in self.facts.credential_fields:
+            value = getattr(self.llm, name, None)
+            text = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if isinstance(text, str) and len(text) >= MIN_SECRET_LENGTH:
+                keys.add(text)
+        return keys
+
+    def _failure_probe(
+        self, overrides: dict[str, Any], keys: set[str]
+    ) -> tuple[dict[str, str], Call | None, str]:
         """One call of the canary instance pointed at a closed loopback port: its error and logs.
 
         A class that puts its request headers in its error messages leaks the
@@ -754,14 +777,17 @@ class Observations:
         port = _closed_port()
         address = f"http://127.0.0.1:{port}"
         url = _with_address(getattr(self.llm, field_name, None), address)
-        info = self.facts.fields[field_name]
+        info, fields = self.facts.fields[field_name], self.facts.fields
         probe = {**overrides, (info.alias or field_name): url}
+        if "max_retries" in fields:  # fail once, not after an SDK's retries and backoff
+            probe[fields["max_retries"].alias or "max_retries"] = 0
         try:
             rebuilt = self.target.rebuild(self.llm, probe, goes_to=frozenset({address}))
         except Exception as exc:
             return {}, None, f"no canary instance calls {address} ({one_line(exc)})"
-        if rebuilt.reused:
-            return {}, None, f"the canary instance shares {', '.join(rebuilt.reused)}"
+        carrying = [name for name, obj in rebuilt.shared.items() if holds_secret(obj, keys)]
+        if carrying:
+            return {}, None, f"the canary instance shares the model's {', '.join(carrying)}"
         guard = Guard(frozenset({("127.0.0.1", port)}), frozenset({address}))
         call = self._record(
             "invoke (failure probe: closed port)",
@@ -907,6 +933,28 @@ def _with_address(value: Any, address: str) -> str:
     except ValueError:
         path = ""
     return address + path
+
+
+def _attribute(obj: Any, name: str) -> Any:
+    """``getattr`` that gives None whatever the attribute raises."""
+    try:
+        return getattr(obj, name, None)
+    except Exception:
+        return None
+
+
+def _answered(error: BaseException | None) -> bool:
+    """True when an exception, or one in its chain, carries an HTTP status: a service answered."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        for holder in (error, _attribute(error, "response")):
+            for name in ("status_code", "status"):
+                status = _attribute(holder, name)
+                if isinstance(status, int) and not isinstance(status, bool) and status >= 100:
+                    return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _exception_reprs(error: BaseException | None) -> str:

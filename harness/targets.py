@@ -31,10 +31,15 @@ class Rebuilt:
     """An instance rebuilt like the user's, and what it shares with it."""
 
     instance: Model
-    reused: tuple[str, ...] = ()
-    """Init values (by alias) whose live objects (SDK or HTTP clients) are the user's own:
-    they may carry the user's key and endpoint, so a credential put in a field may never
-    reach the wire."""
+    shared: Mapping[str, Any] = field(default_factory=dict)
+    """Init values (by alias) whose live objects (SDK or HTTP clients...) are the user's own:
+    one that holds the user's key (``holds_secret``) sends it, not a credential put in a
+    field."""
+
+    @property
+    def reused(self) -> tuple[str, ...]:
+        """The names of the shared live objects."""
+        return tuple(self.shared)
 
 
 class MissingModule(TargetError):
@@ -124,10 +129,12 @@ class Target:
             if found - allowed:
                 elsewhere = found - allowed
                 continue
-            reused = tuple(
-                key for key, value in given.items() if key not in overrides and not _is_data(value)
-            )
-            fitting.append(Rebuilt(cast("Model", built), reused))
+            shared = {
+                key: value
+                for key, value in given.items()
+                if key not in overrides and not _is_data(value)
+            }
+            fitting.append(Rebuilt(cast("Model", built), shared))
             if goes_to is not None or found == allowed:
                 return fitting[-1]
         if fitting:  # it holds fewer addresses than the instance, none elsewhere
@@ -186,6 +193,48 @@ def _is_data(value: Any) -> bool:
         return all(_is_data(item) for item in value)
     if isinstance(value, dict):
         return all(_is_data(item) for item in value.values())
+    return False
+
+
+MAX_LOOKS = 5000
+"""The most values ``holds_secret`` looks at in one object graph."""
+
+
+def holds_secret(obj: Any, secrets: set[str], depth: int = 5) -> bool:
+    """True when ``obj`` holds one of ``secrets`` (str, bytes or SecretStr) within ``depth``.
+
+    Reads attributes from the objects' ``__dict__`` (no property runs), items of
+    lists, tuples, sets and dicts, and header lists of bytes.
+    """
+    from pydantic import SecretStr
+
+    if not secrets:
+        return False
+    stack, seen, looks = [(obj, depth)], set(), 0
+    while stack and looks < MAX_LOOKS:
+        value, left = stack.pop()
+        looks += 1
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if isinstance(value, str):
+            if any(secret in value for secret in secrets):
+                return True
+            continue
+        if left == 0 or value is None or isinstance(value, (int, float)) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            items: list[Any] = [*value.keys(), *value.values()]
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            items = list(value)
+        else:
+            try:
+                items = list(vars(value).values())
+            except TypeError:
+                continue
+        stack.extend((item, left - 1) for item in items)
     return False
 
 

@@ -318,12 +318,13 @@ def test_the_guard_refuses_other_addresses_and_records_the_users():
         listener.bind(("127.0.0.1", 0))
         listener.listen(2)
         port = listener.getsockname()[1]
-        seen: set[tuple[str, int]] = set()
-        token = HOST_POLICY.set(Recording(seen))
+        recording = Recording()
+        token = HOST_POLICY.set(recording)
         try:
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
         finally:
             HOST_POLICY.reset(token)
+        seen = recording.snapshot()
         assert seen == {("127.0.0.1", port)}
         guard = Guard(frozenset(), frozenset({"http://localhost:1"}))
         token = HOST_POLICY.set(guard)
@@ -406,3 +407,14 @@ def test_a_canary_cut_or_escaped_is_found_and_attributed_to_its_field():
 def _one(model: Any, params: dict[str, Any], check_id: str) -> Any:
     records = check_llm(model, params, select_ids=[check_id])
     return next(r for r in records if r.id == check_id)
+
+
+def test_a_shared_object_counts_only_when_it_holds_the_users_key():
+    from harness.targets import holds_secret
+
+    with httpx.Client(headers={"Authorization": f"Bearer {SERVICE_KEY}"}) as client:
+        assert holds_secret(client, {SERVICE_KEY})
+    with httpx.Client(base_url="http://127.0.0.1:9") as client:
+        assert not holds_secret(client, {SERVICE_KEY})
+    assert holds_secret({"nested": [SecretStr(f"x{SERVICE_KEY}")]}, {SERVICE_KEY})
+    assert not holds_secret(Connection("http://127.0.0.1:9"), {SERVICE_KEY})
