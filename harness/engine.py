@@ -84,8 +84,9 @@ def refused_by_environment(
     """
     if verdict.outcome is Outcome.ERROR:
         return verdict
-    names = list(dict.fromkeys(read if verdict.outcome is Outcome.SKIPPED else [*uses, *read]))
-    for name in names:
+    in_order = sorted(read)  # the same call named on every run
+    names = in_order if verdict.outcome is Outcome.SKIPPED else [*uses, *in_order]
+    for name in dict.fromkeys(names):
         for call in obs.calls_of(name):
             found = refusal(call.error)
             if found is not None and call.error is not None:

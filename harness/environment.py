@@ -5,8 +5,8 @@ A model call that fails because the network is blocked (pytest-socket's
 reached (connection refused, host unreachable, a name that does not resolve)
 tells nothing about the model's code. ``refusal`` recognises one from the
 exception the model raised, through its chain (``__cause__``, ``__context__``,
-and the wrapped exceptions HTTP clients keep: ``reason``, ``os_error``,
-exceptions in ``args``), by exception type only: a model raising
+the wrapped exceptions HTTP clients keep: ``reason``, ``os_error``,
+exceptions in ``args``, and an exception group's members), by exception type only: a model raising
 ``ValueError("connection refused")`` is the model's own bug.
 ``environment_error`` is what a check then reports instead of its verdict.
 """
@@ -70,6 +70,7 @@ def linked(exc: BaseException) -> Iterator[BaseException]:
         links = [current.__cause__, current.__context__]
         links += [getattr(current, name, None) for name in ("reason", "os_error")]
         links += list(getattr(current, "args", ()) or ())
+        links += list(getattr(current, "exceptions", ()) or ())  # an ExceptionGroup's
         pending += [link for link in links if isinstance(link, BaseException)]
 
 
