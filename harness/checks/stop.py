@@ -99,7 +99,8 @@ def respected(obs: Observations) -> Verdict:
             causes.append(cause)
     never = obs.stop_calls["never"]
     if exact and "invoke" in calls and not never.ok:
-        problems.append(f"invoke(stop=[{plan.never!r}]), a stop that never occurs, {never.raised}")
+        how = never.raised if never.hung else f"raised: {never.raised}"
+        problems.append(f"invoke(stop=[{plan.never!r}]), a stop that never occurs, {how}")
         methods.append(_method(obs, "invoke"))
         causes.append(RAISES_ON_STOP if not never.hung else "")
     elif exact and "invoke" in calls and _result(obs, never) != plan.output:
