@@ -19,9 +19,10 @@ from harness import check_llm
 from harness.cli import EXIT_COULD_NOT_CHECK, EXIT_FAILED, main
 from harness.environment import refusal
 from harness.no_network import no_network
-from harness.outcomes import Outcome
+from harness.outcomes import CheckRecord, Outcome
 from harness.registry import catalog
-from harness.report import SCHEMA_PATH
+from harness.report import SCHEMA_PATH, Report, TargetReport
+from harness.settings import merge
 from reference_llm import EchoServiceLLM
 from tests.conftest import SERVICE_KEY
 
@@ -244,3 +245,26 @@ def test_the_mixin_on_unit_tests_under_disable_socket_reports_errors_not_failure
     )
     assert "ChatModelIntegrationTests" in text  # where to run them instead
     assert "likely cause" not in text
+
+
+# --- the run's verdict: a harness bug, then a failure, then could not check ----------------
+
+
+def _record(outcome: Outcome, source: str = "") -> CheckRecord:
+    return CheckRecord("methods.invoke", "methods", "t", outcome, "m", 0.0, 0, error_source=source)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "verdict"),
+    [
+        ([(Outcome.PASSED, ""), (Outcome.ERROR, "environment")], "could_not_check"),
+        ([(Outcome.FAILED, ""), (Outcome.ERROR, "environment")], "failed"),
+        ([(Outcome.ERROR, "harness"), (Outcome.ERROR, "environment")], "error"),
+        ([(Outcome.PASSED, ""), (Outcome.SKIPPED, "")], "passed"),
+    ],
+)
+def test_the_runs_verdict_puts_a_harness_bug_and_a_failure_before_could_not_check(
+    outcomes, verdict
+):
+    records = [_record(outcome, source) for outcome, source in outcomes]
+    assert Report([TargetReport("t", merge([], catalog()), records)]).verdict == verdict
