@@ -1,7 +1,10 @@
 """``llm-compliance``: the checklist from the terminal, pre-commit and CI.
 
 Exit codes: 0 every applicable check passed (or was an expected failure),
-1 a check failed, 2 a usage or target error, 3 an error inside the harness.
+1 a check failed, 2 a usage or target error, 3 an error inside the harness,
+5 could not check: nothing failed, but the environment refused calls some checks
+needed (a blocked network, a service that cannot be reached, a cassette that
+cannot serve the call).
 """
 
 from __future__ import annotations
@@ -23,6 +26,14 @@ if TYPE_CHECKING:
     from harness.report import Report
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
+EXIT_COULD_NOT_CHECK = 5
+"""Nothing failed, but the environment refused calls some checks needed."""
+EXIT_CODES = (
+    "Exit codes: 0 passed, 1 a check failed, 2 usage or target error, 3 an error inside "
+    "the harness (a bug to report), 5 could not check: nothing failed, but the environment "
+    "refused calls some checks needed (a blocked network, a service that cannot be "
+    "reached, a cassette that cannot serve the call); 1 and 3 win over 5."
+)
 
 
 class UsageProblem(Exception):
@@ -42,8 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="llm-compliance",
         description="Check a LangChain LLM class against the custom-LLM contribution checklist.",
-        epilog="Exit codes: 0 passed, 1 a check failed, 2 usage or target error, "
-        "3 an error inside the harness.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -55,8 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         "[tool.llm-compliance]. Outside a project (no pyproject.toml, setup.py, setup.cfg "
         "or .git here) it checks the built-in reference EchoLLM; in a project without "
         "targets it is a usage error.",
-        epilog="Exit codes: 0 passed, 1 a check failed, 2 usage or target error, "
-        "3 an error inside the harness.",
+        epilog=EXIT_CODES,
     )
     check.add_argument(
         "target", nargs="?", help="package.module:Name, an LLM class or a zero-argument factory"
@@ -109,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--record-mode",
         choices=["none", "once", "all"],
-        help="with --cassettes: none (default) replays only, a missing interaction fails; "
+        help="with --cassettes: none (default) replays only, a missing interaction is an "
+        "error (could not check); "
         "once records missing cassettes; all records every call again. "
         "Environment: LLM_COMPLIANCE_RECORD_MODE",
     )
@@ -398,7 +408,12 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
                     f"{exc.strerror or exc}",
                     file=sys.stderr,
                 )
-    return {"passed": EXIT_OK, "failed": EXIT_FAILED, "error": EXIT_HARNESS}[report.verdict]
+    return {
+        "passed": EXIT_OK,
+        "failed": EXIT_FAILED,
+        "error": EXIT_HARNESS,
+        "could_not_check": EXIT_COULD_NOT_CHECK,
+    }[report.verdict]
 
 
 def _run_isolated(
@@ -509,7 +524,8 @@ def _print(report: Report, out: TextIO, colour: bool) -> None:
             kind=target.kind,
         )
         print("\n".join(lines), file=out)
-    print(f"\n{report.verdict.upper()} in {report.duration_s:.1f} s", file=out)
+    verdict = report.verdict.replace("_", " ").upper()
+    print(f"\n{verdict} in {report.duration_s:.1f} s", file=out)
 
 
 def _write(report: Report, paths: dict[str, Path | None]) -> None:

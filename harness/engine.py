@@ -7,8 +7,9 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from harness.observe import Observations
-from harness.outcomes import CheckFailed, CheckRecord, Outcome, Verdict, skipped
+from harness.environment import environment_error, refusal
+from harness.observe import Observations, reading
+from harness.outcomes import HARNESS, CheckFailed, CheckRecord, Outcome, Verdict, skipped
 from harness.redact import ACTIVE
 from harness.registry import Check, catalog, select
 from harness.settings import Settings, SettingsError, merge
@@ -41,6 +42,7 @@ def _harness_error(check: Check, exc: BaseException) -> Verdict:
         f"the harness itself failed while running {check.id}: "
         f"{type(exc).__name__}: {exc}{at}. This is a bug of pytest-llm-compliance, "
         f"not a verdict on the model; please report this issue at {REPORT_URL}",
+        error_source=HARNESS,
     )
 
 
@@ -68,6 +70,30 @@ def _applicable(check: Check, obs: Observations) -> Verdict | None:
     return skipped(reason, f"the model is a {check.area} model") if reason else None
 
 
+def refused_by_environment(
+    verdict: Verdict, obs: Observations, uses: Iterable[str], read: Iterable[str]
+) -> Verdict:
+    """The environment's refusal of a call behind a check, in place of its verdict.
+
+    A call the environment refused (a blocked socket, a service that cannot be
+    reached: ``harness.environment``) judged nothing, so no verdict drawn from it
+    stands, ``passed`` included. The calls behind a check are those of the
+    observations it declares (``uses``) and those it read; a ``skipped`` stands
+    unless the check read a refused call (``streaming.*`` on a class that does not
+    stream is not applicable whatever the network did).
+    """
+    if verdict.outcome is Outcome.ERROR:
+        return verdict
+    in_order = sorted(read)  # the same call named on every run
+    names = in_order if verdict.outcome is Outcome.SKIPPED else [*uses, *in_order]
+    for name in dict.fromkeys(names):
+        for call in obs.calls_of(name):
+            found = refusal(call.error)
+            if found is not None and call.error is not None:
+                return environment_error(call.label, call.error, found)
+    return verdict
+
+
 def run_check(check: Check, obs: Observations) -> CheckRecord:
     """Run one check; the model's faults fail it, the harness's are ``error``.
 
@@ -77,8 +103,13 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
     position: tuple[str, int] | None = None
     active = ACTIVE.set(obs.redact)
     unmeasured = replay_skip(check.id, obs)
+    read: set[str] = set()
+    not_applicable: Verdict | None = None
     try:
-        verdict = unmeasured or _applicable(check, obs) or check.function(obs)
+        verdict = unmeasured or (not_applicable := _applicable(check, obs))
+        if verdict is None:
+            with reading(read):
+                verdict = check.function(obs)
     except CheckFailed as failed:
         verdict = Verdict(Outcome.FAILED, render_failure(check, obs, failed))
         position = obs.facts.position(failed.failure.method)
@@ -89,8 +120,11 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
     finally:
         ACTIVE.reset(active)
     verdict = apply_expectation(verdict, obs.settings.xfail.get(check.id))
-    if unmeasured is None:  # a call its cassette could not serve judges nothing
-        verdict = overrule(verdict, obs, check.uses)
+    if unmeasured is None and not_applicable is None:
+        verdict = overrule(verdict, obs, check.uses)  # a call its cassette could not serve
+        verdict = refused_by_environment(verdict, obs, check.uses, read)
+    if verdict.outcome is not Outcome.FAILED:
+        position = None  # a failure overruled: no method to look at
     return CheckRecord(
         id=check.id,
         area=check.area,
@@ -102,6 +136,7 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
         file=position[0] if position else None,
         line=position[1] if position else None,
         kind=obs.kind.name,
+        error_source=verdict.error_source if verdict.outcome is Outcome.ERROR else "",
     )
 
 

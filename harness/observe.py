@@ -8,11 +8,12 @@ later read gets the same record.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -131,8 +132,33 @@ def _ainvoker(value: Any) -> AsyncBody:
     return lambda llm, _, config: llm.ainvoke(value, config=config)
 
 
+READS: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "llm_compliance_reads", default=None
+)
+"""While a check runs: the names of the observations it has read (``reading``)."""
+
+
+@contextlib.contextmanager
+def reading(names: set[str]) -> Iterator[None]:
+    """Note in ``names`` each observation read until the block ends (in this thread)."""
+    token = READS.set(names)
+    try:
+        yield
+    finally:
+        READS.reset(token)
+
+
 class Observations:
     """Everything the checks learn about one target, each call made once."""
+
+    if not TYPE_CHECKING:  # typed attributes for mypy; this only notes reads
+
+        def __getattribute__(self, name: str) -> Any:
+            if name in OBSERVATION_NAMES or name in DRAWN_FROM:
+                reads = READS.get()
+                if reads is not None:
+                    reads.update(DRAWN_FROM.get(name, (name,)))
+            return object.__getattribute__(self, name)
 
     def __init__(self, target: Target, settings: Settings) -> None:
         self.target = target
@@ -858,6 +884,14 @@ class Observations:
             return SecretStr(canary) if typed and is_secretstr(fields[name].annotation) else canary
 
         return {(fields[name].alias or name): value(name, c) for name, c in canaries.items()}
+
+
+OBSERVATION_NAMES = frozenset(
+    name for name, value in vars(Observations).items() if isinstance(value, cached_property)
+) - {"llm", "kind", "facts", "stop_plan"}
+"""The observations that make model calls (``calls_of`` lists their calls)."""
+DRAWN_FROM = {"stop_plan": ("invoke", "batch", "stream", "astream")}
+"""Cached values drawn from observations: reading one reads those."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+ENVIRONMENT = "environment"
+"""The ``error_source`` of an ``error`` the environment caused: the check could not be run."""
+HARNESS = "harness"
+"""The ``error_source`` of an ``error`` inside the harness: a bug to report."""
+
 
 class Outcome(str, Enum):
     """The five outcomes of CHECKLIST.md."""
@@ -25,6 +30,8 @@ class Verdict:
 
     outcome: Outcome
     message: str
+    error_source: str = ""
+    """For an ``error``: ``environment`` (could not check) or ``harness`` (a bug)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,14 @@ class CheckRecord:
     line: int | None = None
     kind: str = ""
     """The kind of model judged: ``llm`` or ``chat`` (empty when unknown)."""
+    error_source: str = ""
+    """For an ``error``: ``environment`` when the environment refused the model's calls
+    (the check could not be run: not a verdict), ``harness`` for a bug of the harness."""
+
+    @property
+    def could_not_check(self) -> bool:
+        """True for an ``error`` the environment caused (not the model, not the harness)."""
+        return self.outcome is Outcome.ERROR and self.error_source == ENVIRONMENT
 
     @property
     def headline(self) -> str:

@@ -231,6 +231,8 @@ class CheckItem(pytest.Item):
         target = self.parent.target
         self.record = record_check(self.config, target, settings, self.name, target.label, self)
         keep_record(self, self.record, settings.stop_policy)
+        if self.record.could_not_check:  # no verdict on the model: a pytest error
+            pytest.fail(self.record.message, pytrace=False)
         if self.record.outcome is Outcome.ERROR:
             raise HarnessError(self.record.message)
 

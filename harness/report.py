@@ -21,7 +21,7 @@ from harness.outcomes import CheckRecord, Outcome
 from harness.registry import SECTIONS, catalog_info
 from harness.settings import Settings
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 BAD = (Outcome.FAILED, Outcome.ERROR)
 
@@ -56,17 +56,25 @@ class Report:
 
     @property
     def verdict(self) -> str:
-        """``error`` if the harness failed, ``failed`` if a check did, else ``passed``."""
-        outcomes = {record.outcome for record in self.records}
-        if Outcome.ERROR in outcomes:
+        """What the run says, the worst first.
+
+        ``error`` if the harness failed (a bug), ``failed`` if a check did,
+        ``could_not_check`` if the environment refused calls some checks needed
+        (and nothing failed), else ``passed``.
+        """
+        records = self.records
+        if any(r.outcome is Outcome.ERROR and not r.could_not_check for r in records):
             return "error"
-        return "failed" if Outcome.FAILED in outcomes else "passed"
+        if any(r.outcome is Outcome.FAILED for r in records):
+            return "failed"
+        return "could_not_check" if any(r.could_not_check for r in records) else "passed"
 
 
 def counts(records: Sequence[CheckRecord]) -> dict[str, int]:
     """How many records have each outcome, and their model calls."""
     tally = Counter(record.outcome.value for record in records)
     result = {outcome.value: tally[outcome.value] for outcome in Outcome}
+    result["could_not_check"] = sum(record.could_not_check for record in records)
     result["model_calls"] = sum(record.model_calls for record in records)
     result["checks_run"] = len(records)
     result["catalog_size"] = len(catalog_info())
@@ -86,6 +94,7 @@ def _record_json(record: CheckRecord) -> dict[str, Any]:
         "duration_s": round(record.duration_s, 6),
         "model_calls": record.model_calls,
         "location": location,
+        **({"error_source": record.error_source} if record.error_source else {}),
     }
 
 
@@ -131,12 +140,14 @@ def to_json(report: Report) -> dict[str, Any]:
 # --- Markdown --------------------------------------------------------------
 
 BOXES = {
-    Outcome.PASSED: "[x]",
-    Outcome.XFAILED: "[ ]",
-    Outcome.FAILED: "[ ]",
-    Outcome.ERROR: "[ ]",
-    Outcome.SKIPPED: "[-]",
+    Outcome.PASSED: "- [x] ",
+    Outcome.XFAILED: "- [ ] ",
+    Outcome.FAILED: "- [ ] ",
+    Outcome.ERROR: "- [ ] ",
+    Outcome.SKIPPED: "- ",
 }
+"""GitHub task-list items: ticked when passed, open when not; a skipped check is a plain
+list item (no box: nothing to tick), struck through."""
 
 
 def _kind_words(kind: str) -> str:
@@ -146,19 +157,42 @@ def _kind_words(kind: str) -> str:
     return f"Kind: **{KIND_NAMES[kind]}** · " if kind in KIND_NAMES else ""
 
 
+def _note(record: CheckRecord) -> str:
+    """What an unticked or struck item is, after its rule."""
+    if record.outcome is Outcome.SKIPPED:
+        return f" (skipped: {record.headline})"
+    if record.outcome is Outcome.XFAILED:
+        return " (expected failure)"
+    if record.could_not_check:
+        return " (could not check: the environment refused the model's calls)"
+    if record.outcome is Outcome.ERROR:
+        return " (harness error)"
+    return ""
+
+
 def to_markdown(report: Report) -> str:
-    """The guide's contribution checklist with boxes ticked, then the failures."""
+    """The guide's contribution checklist as a GitHub task list, then the failures.
+
+    A passed check is a ticked box, a failed one (or one that could not be run)
+    an open box, a skipped one a plain item struck through, with its reason. The
+    rules are in the model kind's words (``harness.kinds``).
+    """
+    from harness.kinds import KINDS
+
     checks = catalog_info()
     lines = ["# LangChain LLM contribution checklist", ""]
     for target in report.targets:
         tally = counts(target.records)
+        kind = next((k for k in KINDS if k.name == target.kind), None)
         lines += [
             f"## `{target.target}`",
             "",
             f"{_kind_words(target.kind)}Stop policy: **{target.settings.stop_policy}** · "
             f"{tally['passed']} passed, "
             f"{tally['failed']} failed, {tally['skipped']} skipped, {tally['xfailed']} "
-            f"expected failures, {tally['error']} harness errors · {tally['checks_run']} of "
+            f"expected failures, {tally['could_not_check']} could not be checked, "
+            f"{tally['error'] - tally['could_not_check']} harness errors · "
+            f"{tally['checks_run']} of "
             f"{tally['catalog_size']} checks · {tally['model_calls']} model calls",
             "",
             f"Transport: **{target.settings.transport}**",
@@ -170,13 +204,11 @@ def to_markdown(report: Report) -> str:
                 continue
             lines += [f"### {section}", ""]
             for record in mine:
-                note = {
-                    Outcome.SKIPPED: " (not applicable)",
-                    Outcome.XFAILED: " (expected failure)",
-                    Outcome.ERROR: " (harness error)",
-                }.get(record.outcome, "")
                 rule = checks[record.id].rule if record.id in checks else ""
-                lines.append(f"- {BOXES[record.outcome]} `{record.id}`: {rule}{note}")
+                rule = kind.rule(record.id, rule) if kind else rule
+                skip = record.outcome is Outcome.SKIPPED
+                name = f"~~`{record.id}`~~" if skip else f"`{record.id}`"
+                lines.append(f"{BOXES[record.outcome]}{name}: {rule}{_note(record)}")
             lines.append("")
         failures = [r for r in target.records if r.outcome in BAD]
         if failures:

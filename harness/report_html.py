@@ -59,7 +59,7 @@ def to_html(
     return PAGE.format(
         title=_e(title),
         verdict=verdict,
-        verdict_text=verdict.upper(),
+        verdict_text=verdict.replace("_", " ").upper(),
         version=_e(__version__),
         created=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(report.created)),
         notes="".join(f"<li>{_e(note)}</li>" for note in notes),
@@ -186,7 +186,7 @@ h1 {{ margin: 0 0 4px; font-size: 20px; display: flex; gap: 12px; align-items: c
 h2 {{ font-size: 16px; margin: 0 0 8px; }}
 .verdict {{ font-size: 12px; padding: 2px 10px; border-radius: 999px; color: #fff; }}
 .verdict.passed {{ background: var(--passed); }} .verdict.failed {{ background: var(--failed); }}
-.verdict.error {{ background: var(--error); }}
+.verdict.error, .verdict.could_not_check {{ background: var(--error); }}
 .meta {{ color: var(--muted); margin: 0; padding-left: 18px; }}
 .controls {{ display: flex; flex-wrap: wrap; gap: 8px; align-items: center; padding: 12px 24px;
   background: var(--panel); border-bottom: 1px solid var(--line); position: sticky; top: 0;
@@ -294,7 +294,8 @@ th.count-head {{ font-size: 11px; color: var(--muted); vertical-align: bottom;
 </table>
 </div>
 <p class="legend">✓ passed · ✗ failed · &ndash; skipped (does not apply) · ! expected failure ·
-⚠ error of the harness. Click a cell for its message and location.</p>
+⚠ error: could not check (the environment refused the model's calls) or a bug of the
+harness, as its message says. Click a cell for its message and location.</p>
 {modules}
 </main>
 <aside id="detail" hidden aria-live="polite">

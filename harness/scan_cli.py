@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from harness.scan import ScanProgress, ScanResult
 
-EXIT_CODES = {"passed": 0, "failed": 1, "error": 3}
+EXIT_CODES = {"passed": 0, "failed": 1, "error": 3, "could_not_check": 5}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,11 @@ The checks look at ``chat_model_class`` with ``chat_model_params``, the
 class both suites share. ``model_class`` (or ``llm_class``) and
 ``model_params`` point them at another model, such as the text-completion
 class of the same package. Nothing here imports langchain-tests.
+
+For a model backed by a service, list the mixin in the
+``ChatModelIntegrationTests`` subclass (``langchain_tests.integration_tests``):
+most checks call the model, and where sockets are disabled (partner packages
+run unit tests with ``--disable-socket``) they report *could not check* errors.
 """
 
 from __future__ import annotations

@@ -70,28 +70,59 @@ class StopCase:
             return "exclude"
         return None
 
-    def diagnose(self, result: str) -> str:
-        """What went wrong, for a deterministic model whose answer is not kept or cut."""
+    def diagnose(self, result: str, *, straddling: bool = False) -> tuple[str, str]:
+        """What went wrong, and its likely cause where the observations support one.
+
+        For a deterministic model whose answer is neither kept nor cut. A cause is
+        empty when this answer alone does not support one. ``straddling``: the
+        caller has seen that the stop spans two chunks of this very stream, that
+        ``invoke`` respects its own stop, and that the stream reads ``stop``; only
+        then is a stop missed on a split stream put down to per-chunk testing.
+        """
+        per_chunk = "the stream tests each chunk for the stop instead of the text so far"
+        split = straddling and self.tests.startswith("split")
         if result == self.output:
-            if self.tests.startswith("split"):
+            if split:
                 return (
-                    f"the stop {self.first!r} straddles two chunks and was never seen: the "
-                    "stream tests each chunk for the stop instead of the text so far"
+                    f"the stop {self.first!r}, which straddles two chunks of this stream, "
+                    "was never seen",
+                    per_chunk,
                 )
-            return "the stop sequences were ignored"
+            return "the stop sequences were ignored", ""
         if len(self.stop) > 1:
             late = self.stop[0]
             at = self.output.find(late)
             if result in (self.output[: at + len(late)], self.output[:at]):
-                return "the first stop sequence in the list won, not the earliest in the text"
+                return (
+                    "the first stop sequence in the list won, not the earliest in the text",
+                    "stop sequences are searched in list order, not by where they occur",
+                )
         if len(result) < len(self.cut):
-            return "a stop sequence was matched as a pattern (regex), not as literal text"
-        if result.startswith(self.kept) and self.tests.startswith("split"):
+            if self._as_pattern_ends(result):
+                return (
+                    "it stopped before the first stop sequence, where the stop list read as "
+                    "a regular expression matches",
+                    "stop sequences are matched as a pattern (regex), not as literal text",
+                )
+            return "it stopped before the first stop sequence", ""
+        if result.startswith(self.kept) and split:
             return (
-                f"the stop {self.first!r} straddles two chunks and was seen only later: the "
-                "stream tests each chunk for the stop instead of the text so far"
+                f"the stop {self.first!r}, which straddles two chunks of this stream, was "
+                "seen only later",
+                per_chunk,
             )
-        return "text after the first stop sequence was kept"
+        return "text after the first stop sequence was kept", ""
+
+    def _as_pattern_ends(self, result: str) -> bool:
+        """True when the stop list, read as one regex, ends the answer where ``result`` ends."""
+        try:
+            match = re.search("|".join(self.stop), self.output)
+        except re.error:
+            return False
+        return match is not None and result.strip() in (
+            self.output[: match.start()].strip(),
+            self.output[: match.end()].strip(),
+        )
 
 
 @dataclass(frozen=True)

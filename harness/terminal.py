@@ -35,12 +35,26 @@ def mark(outcome: Outcome, colour: bool) -> str:
 
 
 def tally(records: Sequence[CheckRecord]) -> str:
-    """``20 passed, 3 skipped; 23 of 23 checks in the catalog ran; 24 model calls``."""
-    counts = Counter(record.outcome for record in records)
-    parts = ", ".join(f"{counts[o]} {o.value}" for o in Outcome if counts[o]) or "nothing ran"
+    """``20 passed, 3 skipped; 23 of 23 checks in the catalog ran; 24 model calls``.
+
+    Errors the environment caused are counted apart from the harness's own:
+    ``6 could not be checked (the environment refused the model's calls: ...)``.
+    """
+    unchecked = [record for record in records if record.could_not_check]
+    counts = Counter(record.outcome for record in records if not record.could_not_check)
+    parts = ", ".join(f"{counts[o]} {o.value}" for o in Outcome if counts[o])
+    if unchecked:
+        parts += ", " if parts else ""
+        parts += f"{len(unchecked)} could not be checked ({refused(unchecked[0])})"
+    parts = parts or "nothing ran"
     calls = sum(record.model_calls for record in records)
     ran = f"{len(records)} of {len(catalog_info())} checks in the catalog ran"
     return f"{parts}; {ran}; {calls} model calls"
+
+
+def refused(record: CheckRecord) -> str:
+    """What the environment refused (or why a cassette could not serve), from the headline."""
+    return record.headline.removeprefix("could not check: ")
 
 
 def target_lines(

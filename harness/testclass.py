@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from harness.outcomes import CheckRecord, Outcome
 from harness.pytest_runner import (
     keep_record,
     record_check,
@@ -97,8 +98,25 @@ class ComplianceChecks:
         """The class or factory to check and its params."""
         return self.declared_target(), self.declared_params()
 
+    @pytest.fixture
+    def llm_compliance_record(self, request: pytest.FixtureRequest) -> CheckRecord:
+        """The test's check, run in its setup: one that could not be run is a pytest error.
+
+        An ``error`` (the environment refused the model's calls, or a bug of the
+        harness) is no verdict on the model, so it is reported as pytest reports
+        a setup that could not be made, not as a failed test.
+        """
+        record = self.compliance_record(request, request.function.check_id)
+        if record.outcome is Outcome.ERROR:
+            pytest.fail(record.message, pytrace=False)
+        return record
+
     def run_compliance_check(self, request: pytest.FixtureRequest, check_id: str) -> None:
-        """Run one check against the target and end the test as it says.
+        """Run one check against the target and end the test as it says."""
+        settle(self.compliance_record(request, check_id))
+
+    def compliance_record(self, request: pytest.FixtureRequest, check_id: str) -> CheckRecord:
+        """Run one check against the target, and keep its record on the test item.
 
         Params may be computed at test time (a property or a fixture sets
         them), so a target that cannot be built fails the test with one line.
@@ -120,7 +138,7 @@ class ComplianceChecks:
             pytest.fail(problem, pytrace=False)
         record = record_check(request.config, target, settings, check_id, type(self), request.node)
         keep_record(request.node, record, settings.stop_policy)
-        settle(record)
+        return record
 
     def overridden_without_xfail(self) -> list[str]:
         """Check methods the user's class replaced without ``xfail(reason=...)``."""
@@ -171,9 +189,11 @@ class LLMComplianceTests(ComplianceChecks):
 
 def _make_test(
     check: Check,
-) -> Callable[[ComplianceChecks, pytest.FixtureRequest], None]:
-    def test(self: ComplianceChecks, request: pytest.FixtureRequest) -> None:
-        self.run_compliance_check(request, check.id)
+) -> Callable[[ComplianceChecks, pytest.FixtureRequest, CheckRecord], None]:
+    def test(
+        self: ComplianceChecks, request: pytest.FixtureRequest, llm_compliance_record: CheckRecord
+    ) -> None:
+        settle(llm_compliance_record)
 
     test.__name__ = test.__qualname__ = check.test_name
     test.check_id = check.id  # type: ignore[attr-defined]

@@ -74,6 +74,8 @@ def test_a_bug_in_a_check_is_an_error_not_a_verdict():
     assert record.outcome is Outcome.ERROR
     assert "bug of pytest-llm-compliance" in record.message
     assert "ZeroDivisionError: oops" in record.message
+    assert record.error_source == "harness"
+    assert not record.could_not_check
 
 
 @pytest.mark.parametrize(

@@ -117,7 +117,7 @@ def test_no_key_and_no_canary_in_any_cassette(service_run):
     assert "Bearer" not in text
 
 
-def test_a_missing_cassette_fails_with_the_re_record_message(service_run, tmp_path):
+def test_a_missing_cassette_could_not_check_with_the_re_record_message(service_run, tmp_path):
     records = by_id(
         check_llm(
             EchoServiceLLM,
@@ -128,7 +128,9 @@ def test_a_missing_cassette_fails_with_the_re_record_message(service_run, tmp_pa
         )
     )
     invoke = records["methods.invoke"]
-    assert str(invoke.outcome) == "failed"
+    assert str(invoke.outcome) == "error"  # no verdict on the model: the environment's
+    assert invoke.error_source == "environment"
+    assert invoke.message.startswith("could not check: ")
     assert "does not exist" in invoke.message
     assert "re-record" in invoke.message
     assert "--record-mode once" in invoke.message
@@ -136,7 +138,7 @@ def test_a_missing_cassette_fails_with_the_re_record_message(service_run, tmp_pa
     assert not list(tmp_path.rglob("*.yaml")), "replay only must write nothing"
 
 
-def test_a_request_the_cassette_lacks_fails_and_is_never_sent(service_run):
+def test_a_request_the_cassette_lacks_could_not_check_and_is_never_sent(service_run):
     other = {**service_run["params"], "n": 7}  # other bodies than recorded
     records = by_id(
         check_llm(
@@ -149,7 +151,8 @@ def test_a_request_the_cassette_lacks_fails_and_is_never_sent(service_run):
         )
     )
     message = records["methods.invoke"].message
-    assert str(records["methods.invoke"].outcome) == "failed"
+    assert str(records["methods.invoke"].outcome) == "error"
+    assert records["methods.invoke"].could_not_check
     assert "has no recorded interaction for POST http://127.0.0.1:" in message
     assert "re-record" in message
 
@@ -409,7 +412,7 @@ def test_the_cli_replays_and_every_report_shows_the_mode(service_run, tmp_path, 
     assert "SKIP  async.non_blocking" in text
     data = json.loads(report_json.read_text())
     jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
-    assert data["schema_version"] == "1.3"
+    assert data["schema_version"] == "1.4"
     assert data["targets"][0]["transport"] == {
         "mode": "cassettes",
         "record_mode": "none",
@@ -488,7 +491,7 @@ class TestReplayed(LLMComplianceTests):
 """
     )
     result = pytester.runpytest("-k", "methods.invoke")
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(errors=1)  # could not check: a pytest error, not a failure
     result.stdout.fnmatch_lines(["*empty-cassettes*does not exist*re-record it*"])
 
 

@@ -72,17 +72,42 @@ def class_docstring(obs: Observations) -> Verdict:
         )
     missing = []
     if f"{name}(" not in doc:
-        missing.append(f"no `{name}(...)` initialising it")
+        missing.append(f"no `{name}(...)` initialising it" + _constructed_instead(doc, name))
     if not CALL_METHODS.search(doc):
         missing.append("no `.invoke(`/`.stream(`/`.batch(` call" + _legacy_calls(doc, name))
     if missing:
         raise fail(
             "the class docstring has no example of initialising and calling the model",
             expected=f"`{name}(...)` and a call such as `llm.invoke(...)`",
-            observed="; ".join(missing),
+            observed=f"{_found(doc)}; " + "; ".join(missing),
             method="",
         )
     return passed("the class docstring shows the model initialised and called")
+
+
+CODE_MARKS = re.compile(r"\.\. code-block::|^\s*>>>|```", re.MULTILINE)
+CONSTRUCTED = re.compile(r"\b([A-Z]\w*)\(")
+
+
+def _found(doc: str) -> str:
+    """What the docstring holds: its first line, its length, whether it has a code example."""
+    lines = [line.strip() for line in doc.strip().splitlines()]
+    first = lines[0] if lines else ""
+    shown = first if len(first) <= 80 else first[:77] + "..."
+    code = (
+        "a code example"
+        if CODE_MARKS.search(doc)
+        else "no code example (no `.. code-block::`, `>>>` or fenced block)"
+    )
+    return f"the docstring ({len(lines)} lines) begins {shown!r} and has {code}"
+
+
+def _constructed_instead(doc: str, name: str) -> str:
+    """The classes the example builds instead of ``name`` (empty if none)."""
+    others = [m.group(1) for m in CONSTRUCTED.finditer(doc) if m.group(1) != name]
+    if not others:
+        return ""
+    return f" (it builds {', '.join(f'`{o}(...)`' for o in dict.fromkeys(others))} instead)"
 
 
 def _legacy_calls(doc: str, name: str) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from harness.checks._code import reads_argument
 from harness.checks._text import excerpt
 from harness.observe import Call, Observations
 from harness.outcomes import Verdict, fail, passed, skipped
 from harness.registry import check
-from harness.stop_plan import StopCase, StopPlan
+from harness.stop_plan import StopPlan
 
 PATHS = ("invoke", "ainvoke", "stream", "astream")
 RESPECTED_FIX = """
@@ -27,6 +28,11 @@ INCLUDED_FIX = """
 #   pytest --llm-stop-policy exclude ...   /   llm-compliance check --stop-policy exclude
 """
 NO_PLAN = "invoke gave no usable answer to choose stop sequences from"
+RAISES_ON_STOP = (
+    "the model raises when it is given stop (the guide's own example does: "
+    "`if stop is not None: raise ValueError(...)` is its bug)"
+)
+UNDETERMINED = "not determined from the observations"
 
 
 def _result(obs: Observations, call: Call) -> str | None:
@@ -83,29 +89,34 @@ def respected(obs: Observations) -> Verdict:
     if not calls:
         return skipped("; ".join(notes), "a public path returns text without stop")
     exact = obs.deterministic is True
-    problems, methods = [], []
+    problems, methods, causes = [], [], []
     for path, call in calls.items():
         case = plan.cases[path]
-        problem = _stop_problem(obs, case, call, exact)
+        problem, cause = _stop_problem(obs, plan, path, call, exact)
         if problem:
             problems.append(f"{path}(stop={case.stop!r}) {problem}")
             methods.append(_method(obs, path))
+            causes.append(cause)
     never = obs.stop_calls["never"]
-    if exact and "invoke" in calls and _result(obs, never) != plan.output:
+    if exact and "invoke" in calls and not never.ok:
+        how = never.raised if never.hung else f"raised: {never.raised}"
+        problems.append(f"invoke(stop=[{plan.never!r}]), a stop that never occurs, {how}")
+        methods.append(_method(obs, "invoke"))
+        causes.append(RAISES_ON_STOP if not never.hung else "")
+    elif exact and "invoke" in calls and _result(obs, never) != plan.output:
         problems.append(
             f"invoke(stop=[{plan.never!r}]), a stop that never occurs, changed the answer to "
-            f"{excerpt(_result(obs, never) if never.ok else never.raised)}: stop sequences are not "
-            "matched as literal text"
+            f"{excerpt(_result(obs, never))}"
         )
         methods.append(_method(obs, "invoke"))
+        causes.append("stop sequences are not matched as literal text")
     if problems:
         raise fail(
             f"{len(problems)} path(s) do not respect stop",
             expected="an answer that ends at the first stop sequence to occur "
             f"(for invoke: {excerpt(plan.cases['invoke'].kept)})",
             observed="; ".join(problems),
-            cause="stop is not passed to the provider, or not enforced on every path "
-            "(a raise on stop is the guide's own example's bug)",
+            cause="; ".join(dict.fromkeys(c for c in causes if c)) or UNDETERMINED,
             method=methods[0],
         )
     mode = "exact answers" if exact else "nothing after the first stop (model not deterministic)"
@@ -121,20 +132,56 @@ def _method(obs: Observations, path: str) -> str:
     return obs.facts.method_for(path)
 
 
-def _stop_problem(obs: Observations, case: StopCase, call: Call, exact: bool) -> str:
-    """What one stop call did wrong (empty if nothing)."""
+def _stop_problem(
+    obs: Observations, plan: StopPlan, path: str, call: Call, exact: bool
+) -> tuple[str, str]:
+    """What one stop call did wrong (empty if nothing), and the cause the observations support."""
+    case = plan.cases[path]
     if not call.ok:
-        return f"{'hung' if call.hung else 'raised'}: {call.raised}"
+        return f"{'hung' if call.hung else 'raised'}: {call.raised}", (
+            "" if call.hung else RAISES_ON_STOP
+        )
     result = _result(obs, call)
     if result is None:
-        return f"did not return text: {excerpt(call.output)}"
+        return f"did not return text: {excerpt(call.output)}", ""
     if exact:
         if case.handling(result):
-            return ""
-        return f"gave {excerpt(result)}: {case.diagnose(result)}"
+            return "", ""
+        what, cause = case.diagnose(result, straddling=_straddling(obs, plan, path))
+        return f"gave {excerpt(result)}: {what}", cause or _ignored(obs, path)
     if _nothing_after_stop(result, case.stop):
-        return ""
-    return f"gave {excerpt(result)}: generation did not stop"
+        return "", ""
+    return f"gave {excerpt(result)}: generation did not stop", _ignored(obs, path)
+
+
+def _ignored(obs: Observations, path: str) -> str:
+    """Why a path ignored its stop, as far as the class's code shows."""
+    method = _method(obs, path)
+    if reads_argument(obs.facts.cls, method, "stop") is False:
+        return f"`{method}` never reads its `stop` argument"
+    return "stop is not passed to the provider, or not enforced on this path"
+
+
+def _straddling(obs: Observations, plan: StopPlan, path: str) -> bool:
+    """Whether a stop missed on ``path`` can be put down to a stop split across chunks.
+
+    Only when the stop spans two chunks of the stream observed for ``path``, an
+    ``invoke`` or ``ainvoke`` respected its own stop (the model does stop), and
+    the stream's method reads ``stop`` (it tries to): a stream that ignores stop
+    misses a split stop as it misses any other.
+    """
+    if path not in ("stream", "astream"):
+        return False
+    case, chunks = plan.cases[path], obs.chunk_texts(path)
+    ends = [sum(len(chunk) for chunk in (chunks or [])[: i + 1]) for i in range(len(chunks or []))]
+    if not any(case.at < end < case.at + len(case.first) for end in ends):
+        return False
+    respected = []
+    for other in ("invoke", "ainvoke"):
+        call = obs.stop_calls.get(other)
+        result = _result(obs, call) if call is not None and call.ok else None
+        respected.append(result is not None and plan.cases[other].handling(result) is not None)
+    return any(respected) and reads_argument(obs.facts.cls, _method(obs, path), "stop") is True
 
 
 def _nothing_after_stop(result: str, stop: list[str]) -> bool:
@@ -297,19 +344,26 @@ def bound(obs: Observations) -> Verdict:
         if problem := _bound_problem(obs, bound_call, stopped, plan.output, stop, exact):
             problems.append(f"{path}, built with {run.field_name}={stop!r}, {problem}")
             methods.append(_method(obs, path))
+    causes = (
+        [
+            "the stop init field is stored but not read by every path (langchain-core "
+            "never merges it into the call)"
+        ]
+        if problems
+        else []
+    )
     both = run.calls["both"]
     if not both.ok:
         problems.append(f"invoke(stop={run.on_top!r}) on top of it {both.raised}")
         methods.append(_method(obs, "invoke"))
+        causes.append("" if both.hung else "a call-time stop on top of the bound one is refused")
     if problems:
         raise fail(
             f"the stop list given at construction ({run.field_name}) is not honoured",
             expected="the answer the same stop gives at call time, and a call-time stop on "
             "top that does not raise",
             observed="; ".join(problems),
-            cause="the stop init field is stored but not read by every path "
-            "(langchain-core never merges it into the call), or a call-time stop on top "
-            "is refused",
+            cause="; ".join(c for c in causes if c) or UNDETERMINED,
             method=methods[0],
         )
     if not judged:

@@ -74,6 +74,14 @@ class Kind(ABC):
         texts = [self.text(result) for result in results]
         return None if any(text is None for text in texts) else [str(text) for text in texts]
 
+    rules: ClassVar[Mapping[str, str]] = {}
+    """The rules whose words differ for this kind, by check id (the catalog's words are a
+    text LLM's)."""
+
+    def rule(self, check_id: str, catalog_rule: str) -> str:
+        """The rule of ``check_id`` in this kind's words (types, callbacks, events)."""
+        return self.rules.get(check_id, catalog_rule)
+
     def not_applicable(self, area: str) -> str:
         """Why checks of ``area`` do not apply to this kind (empty when they do)."""
         from harness.kinds import KINDS

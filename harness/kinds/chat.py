@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from harness.kinds.base import PROMPT, PROMPT_2, QUESTION, SYSTEM, Kind
 
@@ -21,6 +21,30 @@ class ChatKind(Kind):
     event_prefix = "on_chat_model_"
     first_parameter = "messages"
     only_for = "chat"
+    rules: ClassVar[Mapping[str, str]] = {
+        "interface.signatures": "`_generate` and every overridden `_agenerate`, `_stream`, "
+        "`_astream` accept `messages`, `stop`, `run_manager`, `**kwargs`, and are of the "
+        "right kind",
+        "methods.invoke": "`invoke` on a `str`, a `PromptValue` and a list of messages "
+        "returns an `AIMessage`",
+        "methods.ainvoke": "`ainvoke` on a `str`, a `PromptValue` and a list of messages "
+        "returns an `AIMessage`",
+        "methods.batch": "`batch` of 3+ inputs returns one `AIMessage` per input, in input order",
+        "methods.abatch": "`abatch` of 3+ inputs returns one `AIMessage` per input, in input order",
+        "methods.stream": "`stream` yields at least one `AIMessageChunk`; joined, they equal "
+        "`invoke`'s text",
+        "methods.astream": "`astream` yields at least one `AIMessageChunk`; joined, they equal "
+        "`invoke`'s text",
+        "streaming.new_token": "a streaming model fires `on_llm_new_token` once per yielded "
+        "chunk, with its text and `chunk=` the `ChatGenerationChunk`, on the sync and the "
+        "async path",
+        "streaming.events": "`astream_events(version='v2')` over `ChatPromptTemplate | model` "
+        "gives `on_chat_model_start`, `on_chat_model_stream` chunks joining to the output, "
+        "`on_chat_model_end`; the chain's `on_chain_stream` mirrors them",
+        "callbacks.lifecycle": "every call emits exactly one `on_chat_model_start` and one "
+        "`on_llm_end` (or `on_llm_error`) sharing a `run_id`, with the formatted messages; "
+        "`batch` gives one run per input",
+    }
 
     def is_kind(self, cls: type) -> bool:
         """True for a ``BaseChatModel`` subclass."""

@@ -28,6 +28,8 @@ class Problem:
 
     outcome: Outcome
     message: str
+    error_source: str = ""
+    """``environment`` (the cassettes cannot serve the call: could not check) or ``harness``."""
 
 
 class Transport:

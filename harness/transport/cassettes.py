@@ -30,7 +30,7 @@ from vcr.serializers.compat import convert_to_unicode  # type: ignore[import-unt
 
 from harness import __version__
 from harness.no_network import no_network
-from harness.outcomes import Outcome
+from harness.outcomes import ENVIRONMENT, HARNESS, Outcome
 from harness.redact import Redactor
 from harness.transport import Problem, Transport
 from harness.transport.chunks import played_as_events
@@ -209,12 +209,14 @@ class CassetteTransport(Transport):
                 f"the cassette {path} of {label} would have held {' and '.join(leaked)} after "
                 "scrubbing, so it was not written: report this at "
                 "https://github.com/pytest-llm-compliance/pytest-llm-compliance/issues",
+                HARNESS,
             )
         elif stale:
             self.problems[label] = Problem(
                 Outcome.ERROR,
-                f"stale cassette {path} for {label}: {stale}; it was not replayed and "
-                f"no live call was made; {RERECORD}",
+                f"could not check: stale cassette {path} for {label}: {stale}; it was not "
+                f"replayed and no live call was made; {RERECORD}",
+                ENVIRONMENT,
             )
         elif misses:
             state = (
@@ -223,8 +225,10 @@ class CassetteTransport(Transport):
                 else "does not exist, so it has no interaction"
             )
             self.problems[label] = Problem(
-                Outcome.FAILED,
-                f"replay (record mode {self.mode}): the cassette {path} {state} for "
-                f"{self.redact(misses[0])} made by {label}"
-                f"{f' (and {len(misses) - 1} more)' if len(misses) > 1 else ''}; {RERECORD}",
+                Outcome.ERROR,
+                f"could not check: replay (record mode {self.mode}): the cassette {path} "
+                f"{state} for {self.redact(misses[0])} made by {label}"
+                f"{f' (and {len(misses) - 1} more)' if len(misses) > 1 else ''}; this is not "
+                f"a verdict on the model; {RERECORD}",
+                ENVIRONMENT,
             )

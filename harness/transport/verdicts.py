@@ -47,5 +47,5 @@ def overrule(verdict: Verdict, obs: Observations, uses: Iterable[str]) -> Verdic
     for label in call_labels(obs, uses) if problems else []:
         if label in problems:
             problem = problems[label]
-            return Verdict(problem.outcome, problem.message)
+            return Verdict(problem.outcome, problem.message, problem.error_source)
     return verdict
