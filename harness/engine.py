@@ -88,6 +88,8 @@ def refused_by_environment(
     names = in_order if verdict.outcome is Outcome.SKIPPED else [*uses, *in_order]
     for name in dict.fromkeys(names):
         for call in obs.calls_of(name):
+            if call.provoked:  # the failure probe asked for a refused connection
+                continue
             found = refusal(call.error)
             if found is not None and call.error is not None:
                 return environment_error(call.label, call.error, found)

@@ -18,6 +18,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from harness.host_guard import HostRefused
 from harness.no_network import NetworkBlocked
 from harness.outcomes import ENVIRONMENT, Outcome, Verdict
 from harness.targets import one_line
@@ -75,6 +76,8 @@ def linked(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _diagnose(exc: BaseException) -> tuple[str, str] | None:
+    if isinstance(exc, HostRefused):  # the harness kept a rebuilt instance at the user's hosts
+        return None
     names = {cls.__name__ for cls in type(exc).__mro__}
     if names & set(BLOCKED_BY_PYTEST_SOCKET):
         return "the network is blocked by pytest-socket (--disable-socket, --allow-hosts)", (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import functools
 import threading
 import time
@@ -97,6 +98,8 @@ class Call:
     """``host:port`` of each connection the call made (seen by ``harness.host_guard``)."""
     refused_hosts: tuple[str, ...] = ()
     """``host:port`` of each connection refused: the user's instance does not call there."""
+    provoked: bool = False
+    """Made to fail on purpose (the failure probe): a refused connection is what it asked for."""
 
     @property
     def ok(self) -> bool:
@@ -823,6 +826,7 @@ class Observations:
             timeout_s=min(self.settings.timeout_s, PROBE_TIMEOUT_S),
             guard=guard,
         )
+        call = dataclasses.replace(call, provoked=True)
         if call.ok:
             return {}, call, f"the call with {field_name}={url} did not fail"
         if call.hung:
