@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from harness.exc_text import one_line
 from harness.observe import Observations
 from harness.outcomes import CheckFailed, CheckRecord, Outcome, Verdict, skipped
 from harness.redact import ACTIVE
@@ -39,7 +40,7 @@ def _harness_error(check: Check, exc: BaseException) -> Verdict:
     return Verdict(
         Outcome.ERROR,
         f"the harness itself failed while running {check.id}: "
-        f"{type(exc).__name__}: {exc}{at}. This is a bug of pytest-llm-compliance, "
+        f"{one_line(exc)}{at}. This is a bug of pytest-llm-compliance, "
         f"not a verdict on the model; please report this issue at {REPORT_URL}",
     )
 
