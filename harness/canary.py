@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.exc_text import one_line
+
 EXCERPT_SIDE = 24
 
 
@@ -25,7 +27,7 @@ def _text(render: Callable[[], Any]) -> str:
     try:
         return str(render())
     except Exception as exc:  # an error message is a surface too
-        return f"<raised {type(exc).__name__}: {exc}>"
+        return f"<raised {one_line(exc)}>"
 
 
 def static_surfaces(llm: Any) -> dict[str, str]:

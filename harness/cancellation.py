@@ -24,6 +24,7 @@ from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from harness.exc_text import one_line
 from harness.recorders import TraceRecorder
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ async def cancel_after_first_chunk(
     ended_in = time.perf_counter() - cancelled_at if ended else None
     swallowed = ended and landed != "nowhere" and not consumer.cancelled()
     error = consumer.exception() if ended and not consumer.cancelled() else None
-    raised = f"{type(error).__name__}: {error}" if error else ""
+    raised = one_line(error) if error else ""
     consumer_id = id(consumer)
     # The finished task holds its exception, whose traceback pins the frames of the
     # stream, and so the model's generator: let go of it before looking for leftovers.
@@ -189,7 +190,7 @@ async def cancel_after_first_chunk(
     try:
         next_call = await asyncio.wait_for(llm.ainvoke(prompt), call_limit_s)
     except Exception as exc:
-        next_error = f"{type(exc).__name__}: {exc}"
+        next_error = one_line(exc)
     return Cancelled(
         first_chunk=got_first,
         landed=landed,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from harness.environment import environment_error, refusal
+from harness.exc_text import one_line
 from harness.observe import Observations, reading
 from harness.outcomes import HARNESS, CheckFailed, CheckRecord, Outcome, Verdict, skipped
 from harness.redact import ACTIVE
@@ -40,7 +41,7 @@ def _harness_error(check: Check, exc: BaseException) -> Verdict:
     return Verdict(
         Outcome.ERROR,
         f"the harness itself failed while running {check.id}: "
-        f"{type(exc).__name__}: {exc}{at}. This is a bug of pytest-llm-compliance, "
+        f"{one_line(exc)}{at}. This is a bug of pytest-llm-compliance, "
         f"not a verdict on the model; please report this issue at {REPORT_URL}",
         error_source=HARNESS,
     )

@@ -101,9 +101,21 @@ def defining_class(cls: type, name: str) -> type | None:
 
 
 def defined_by_user(cls: type, name: str) -> bool:
-    """True when ``name`` comes from the model's own code, not from LangChain's interface."""
+    """True when ``name`` comes from the model's own code, not from LangChain's interface.
+
+    A class body that sets a method back to LangChain's own (``_stream =
+    BaseChatModel._stream``, so that LangChain falls back to ``invoke``) does not
+    define it: the function is compared with the framework's, not the class dict.
+    """
     klass = defining_class(cls, name)
-    return klass is not None and not is_framework(klass)
+    if klass is None or is_framework(klass):
+        return False
+    own = _plain_function(vars(klass)[name])
+    return not any(
+        _plain_function(vars(base)[name]) is own
+        for base in cls.__mro__
+        if is_framework(base) and name in vars(base)
+    )
 
 
 def type_name(annotation: Any) -> str:

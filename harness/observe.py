@@ -63,6 +63,7 @@ from harness.transport import open_transport
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseLanguageModel
 
+    from harness.config_variants import Change
     from harness.registry import Check
 
     Model = BaseLanguageModel[Any]
@@ -364,7 +365,7 @@ class Observations:
             "events",
             "tool_calls",
         ),
-        ("stop_calls", "bound_stop", "canary"),
+        ("stop_calls", "bound_stop", "canary", "variants"),
     )
     """Observations that can overlap: calls on their own, judged on their own.
     The loop monitor and the cancellation scenario always run alone. The
@@ -394,7 +395,7 @@ class Observations:
         value = vars(self).get(name)
         if isinstance(value, CanaryRun):
             value = {str(at): call for at, call in enumerate(value.calls)}
-        if isinstance(value, (BoundStop, ToolCalls)):
+        if isinstance(value, (BoundStop, ToolCalls, Variants)):
             value = value.calls
         calls = value.values() if isinstance(value, dict) else [value]
         return [call for call in calls if isinstance(call, Call)]
@@ -607,6 +608,59 @@ class Observations:
                 return built.error
             errors.append(one_line(built.error))
         return "; ".join(errors)
+
+    # --- configurations told apart (interface.identifying_params) -------------
+
+    makes_calls = True
+    """False where no model call may be made (a scan judges the class alone)."""
+
+    @cached_property
+    def variants(self) -> Variants:
+        """The model rebuilt with one init field changed at a time, each invoked once.
+
+        Only on a deterministic model whose ``invoke`` answered, for the fields
+        ``config_variants.candidates`` picks (at most ``MAX_FIELDS`` calls). A field
+        whose instance cannot be built, or would call elsewhere, is not called.
+        """
+        from harness.config_variants import candidates
+
+        if not self.makes_calls:
+            return Variants(why_not="no model call is made here (a scan judges the class alone)")
+        call = self.invoke["str"]
+        baseline = self.kind.text(call.output) if call.ok else None
+        if baseline is None:
+            return Variants(why_not="invoke on a str gave no answer to compare with")
+        if not self.deterministic:
+            return Variants(
+                why_not="the model is not deterministic, so a changed answer shows "
+                "nothing about the field changed"
+            )
+        params = self.read(
+            "_identifying_params", lambda: dict(cast("Any", self.llm)._identifying_params)
+        )
+        changes = candidates(self.facts, self.llm, params)
+        if not changes:
+            return Variants(
+                baseline,
+                why_not="no init field outside the params has a plain value "
+                "the harness can safely change",
+            )
+        tried = []
+        for change in changes:
+            built = run_bounded(
+                functools.partial(self.target.build_with, self.llm, {change.key: change.new}),
+                self.settings.timeout_s,
+            )
+            if built.error is not None:
+                tried.append(Variant(change, None, None, one_line(built.error)))
+                continue
+            variant = self.record(
+                f"invoke ({change.field}={change.new!r})",
+                _invoker(self.kind.inputs["str"]),
+                cast("Model", built.value),
+            )
+            tried.append(Variant(change, built.value, variant))
+        return Variants(baseline, tried)
 
     # --- tool calls (chat models) ---------------------------------------------
 
@@ -914,6 +968,33 @@ class BoundStop:
     """Why the model could not be built with a stop list (empty when it was)."""
     elsewhere: str = ""
     """Why no instance with a stop list was built: it would call elsewhere (empty if not)."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The model rebuilt with one field changed, and its ``invoke``."""
+
+    change: Change
+    instance: Any
+    """The rebuilt model (None when it could not be built)."""
+    call: Call | None
+    refused: str = ""
+    """Why it could not be built (empty when it was)."""
+
+
+@dataclass(frozen=True)
+class Variants:
+    """``invoke``'s answer, and each field changed (``Observations.variants``)."""
+
+    baseline: str | None = None
+    tried: list[Variant] = field(default_factory=list)
+    why_not: str = ""
+    """Why no field was tried (empty when some were)."""
+
+    @property
+    def calls(self) -> dict[str, Call]:
+        """The calls made, by field."""
+        return {v.change.field: v.call for v in self.tried if v.call is not None}
 
 
 @dataclass(frozen=True)

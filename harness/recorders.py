@@ -23,6 +23,7 @@ from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.messages import BaseMessage, get_buffer_string
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
 
+from harness.exc_text import one_line
 from harness.introspect import MODEL_METHODS, defined_by_user
 
 T = TypeVar("T")
@@ -115,7 +116,7 @@ class TraceRecorder(BaseCallbackHandler):
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a run's error."""
         self.payloads.append(repr((error, kwargs)))
-        self.events.append(Event("error", run_id, text=f"{type(error).__name__}: {error}"))
+        self.events.append(Event("error", run_id, text=one_line(error)))
 
 
 class AsyncTraceRecorder(AsyncCallbackHandler):

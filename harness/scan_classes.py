@@ -67,6 +67,8 @@ class NoInstance(TargetError):
 class ClassObservations(Observations):
     """What the checks may read of a class found by a scan: never a model call."""
 
+    makes_calls = False
+
     def __init__(self, cls: type, settings: Settings) -> None:
         super().__init__(Target(class_label(cls), cls, {}, is_class=True), settings)
         self.cls = cls

@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from harness.exc_text import one_line as one_line  # re-exported: the name callers import
+
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseLanguageModel
 
@@ -255,15 +257,6 @@ def _init_values(instance: Any, *, plain_only: bool) -> dict[str, Any]:
             continue
         values[info.alias or name] = value
     return values
-
-
-def one_line(exc: BaseException) -> str:
-    """``Type: message`` on one line, for error messages (even when ``str`` raises)."""
-    try:
-        text = " ".join(str(exc).split())
-    except Exception:
-        text = "(its message cannot be printed: str() raises)"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def parse_params(params: Mapping[str, Any] | str | None, source: str) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def llm_type(obs: Observations) -> Verdict:
         raise fail(
             "_llm_type raised",
             expected="a non-empty str",
-            observed=f"{type(exc).__name__}: {exc}",
+            observed=one_line(exc),
             method="_llm_type",
         ) from None
     if not isinstance(value, str) or not value.strip():
@@ -65,9 +65,11 @@ def llm_type(obs: Observations) -> Verdict:
 @check(
     "interface.identifying_params",
     needs="instance",
+    uses=("variants",),
     rule=(
         "`_identifying_params` is a property returning JSON-serialisable values; "
-        "`str(model)` shows them; identical configurations give identical params"
+        "`str(model)` shows them; identical configurations give identical params, and "
+        "configurations that answer differently give different ones"
     ),
     source="Implementation: optional methods table",
     fix='''
@@ -79,12 +81,27 @@ def _identifying_params(self) -> dict[str, Any]:
 ''',
 )
 def identifying_params(obs: Observations) -> Verdict:
-    """The params identify the model, print well, and make LangChain's cache hit.
+    """The params identify the model, print well, and make LangChain's cache hit, and only hit.
 
     A chat model has no ``str(model)`` rendering of its params (that is
     ``BaseLLM``'s); its stability is read through the cache key LangChain
     builds for it (``_get_llm_string``), which also covers a serialisable
     class's ``dumps``.
+
+    Configurations told apart (0.3). Decision: a field is shown to change the
+    output by trying it, never by its name. The harness rebuilds the model with
+    one init field changed (``harness.config_variants``: at most three of the
+    class's own number or choice fields that the params do not name, never a
+    credential, an address, the stop list or a transport setting such as a
+    timeout), calls ``invoke`` once on each, and compares with the model's own
+    answer. It fails when the answer changed while LangChain's cache key did
+    not: the params for a ``BaseLLM`` (its cache key is made of them), the
+    ``_get_llm_string()`` for a chat model (a serialisable class's key holds
+    every field set, so it is told apart even when the params omit one). A
+    field whose change does not change the answer shows nothing. This part is
+    left out, and the message says why, on a non-deterministic model, when no
+    field qualifies, under a scan (no call is made), or when the rebuilt
+    instance cannot be built or would call elsewhere.
     """
     cls = obs.facts.cls
     if not isinstance(inspect.getattr_static(cls, "_identifying_params"), property):
@@ -127,8 +144,50 @@ def identifying_params(obs: Observations) -> Verdict:
     _same_cache_key(obs, twin_model)
     if obs.kind.renders_params:
         _shows_params(obs, params)
+    apart = _configurations_apart(obs, encoded)
     origin = "overridden" if defined_by_user(cls, "_identifying_params") else "inherited"
-    return passed(f"{origin} _identifying_params {encoded} is stable and printable")
+    return passed(f"{origin} _identifying_params {encoded} is stable and printable; {apart}")
+
+
+def _cache_key(obs: Observations, model: Any) -> str:
+    """LangChain's cache key of ``model``: a chat model's ``_get_llm_string``, else its params."""
+    key = obs.read("the cache key", lambda: obs.kind.cache_key(model))
+    if key is not None:
+        return key
+    return json.dumps(dict(_params_of(obs, model)), sort_keys=True, default=repr)
+
+
+def _configurations_apart(obs: Observations, encoded: str) -> str:
+    """Fail when a field changes the answer but not the cache key; else say what was seen."""
+    variants = obs.variants
+    if variants.why_not:
+        return f"configurations told apart: not checked ({variants.why_not})"
+    key = _cache_key(obs, obs.llm)
+    seen = []
+    for variant in variants.tried:
+        change, call = variant.change, variant.call
+        if call is None or not call.ok:
+            why = variant.refused or (call.raised if call else "not called")
+            seen.append(f"{change.field} not tried ({why})")
+            continue
+        answer = obs.kind.text(call.output)
+        if answer is None or answer == variants.baseline:
+            seen.append(f"{change.field}={change.new!r} gave the same answer")
+            continue
+        if _cache_key(obs, variant.instance) == key:
+            raise fail(
+                f"`{change.field}` changes the answer but not the params or LangChain's cache "
+                "key: the cache serves one configuration's answer to the other",
+                expected=f"`{change.field}` in `_identifying_params` (an instance with "
+                f"{change.field}={change.new!r} gets its own cache entry)",
+                observed=f"{change.field}={change.old!r} answered "
+                f"{excerpt(variants.baseline)}, {change.field}={change.new!r} answered "
+                f"{excerpt(answer)}, both with params {excerpt(encoded)}",
+                cause=f"`_identifying_params` leaves out `{change.field}`",
+                method="_identifying_params",
+            )
+        seen.append(f"{change.field}={change.new!r} changed the answer and the cache key")
+    return "configurations told apart: " + "; ".join(seen)
 
 
 def _same_cache_key(obs: Observations, twin: Any) -> None:
@@ -186,7 +245,7 @@ def _params_of(obs: Observations, llm: Any) -> Any:
         raise fail(
             "_identifying_params raised",
             expected="a dict",
-            observed=f"{type(exc).__name__}: {exc}",
+            observed=one_line(exc),
             method="_identifying_params",
         ) from None
     if not isinstance(params, dict):

@@ -12,6 +12,7 @@ import os
 import sys
 from typing import BinaryIO
 
+from harness.exc_text import one_line
 from harness.run.protocol import CHANNEL_ENV, Job, message, record_to_dict
 
 
@@ -75,7 +76,7 @@ def main() -> None:
     try:
         run(job, channel)
     except BaseException as exc:  # a harness bug, or the model raising SystemExit and such
-        channel.send("crashed", error=f"{type(exc).__name__}: {exc}")
+        channel.send("crashed", error=one_line(exc))
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
