@@ -88,7 +88,7 @@ def test_a_model_that_ends_the_process_fails_never_passes(tmp_path, model, faile
 def test_sys_exit_while_building_is_a_target_error_not_a_pass(tmp_path):
     result, _data, _ = run_cli(tmp_path, "tests.hostile_process:SysExitInInit")
     assert result.returncode == 2
-    assert "building the model ended the run: SystemExit" in result.stderr
+    assert "building the model raised SystemExit" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
