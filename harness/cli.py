@@ -126,7 +126,6 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--isolation",
         choices=["process", "none"],
-        default=os.environ.get("LLM_COMPLIANCE_ISOLATION", "process"),
         help="process (default): build, call and judge each target in a child process the "
         "harness controls; none: in this process (debugging, speed figures). "
         "Environment: LLM_COMPLIANCE_ISOLATION",
@@ -275,6 +274,7 @@ def _settings_layers(args: argparse.Namespace, project: dict[str, Any]) -> list[
         "xfail": args.xfail or None,
         "cassettes": args.cassettes,
         "record_mode": args.record_mode,
+        "isolation": args.isolation,
     }
     for key, value in cli.items():
         if value is not None:
@@ -282,42 +282,29 @@ def _settings_layers(args: argparse.Namespace, project: dict[str, Any]) -> list[
     return layers
 
 
-def _writable(path: str | None, option: str) -> Path | None:
-    """The report path, its folder made; a path that cannot be written is usage."""
-    if path is None:
-        return None
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a", encoding="utf-8"):
-            pass
-    except OSError as exc:
-        raise UsageProblem(f"{option} {path}: cannot write it: {exc.strerror or exc}") from None
-    return target
-
-
 def _report_paths(args: argparse.Namespace) -> dict[str, Path | None]:
-    """The report paths, writable and all different (two options on one path is usage)."""
+    """The report paths, writable and all different (a bad path is a usage error)."""
+    from harness.report_files import ReportFileError, distinct, writable
+
     given = {
         "--report-json": args.report_json,
         "--report-md": args.report_md,
         "--report-html": args.report_html,
         "--junitxml": args.junitxml,
     }
-    seen: dict[Path, str] = {}
-    for option, path in given.items():
-        if path is None:
-            continue
-        resolved = Path(path).resolve()
-        if resolved in seen:
-            raise UsageProblem(f"{seen[resolved]} and {option} name the same file {path}")
-        seen[resolved] = option
-    return {
-        "json": _writable(args.report_json, "--report-json"),
-        "md": _writable(args.report_md, "--report-md"),
-        "html": _writable(args.report_html, "--report-html"),
-        "junit": _writable(args.junitxml, "--junitxml"),
-    }
+    try:
+        distinct(given)
+        return {
+            kind: writable(given[option], option)
+            for kind, option in (
+                ("json", "--report-json"),
+                ("md", "--report-md"),
+                ("html", "--report-html"),
+                ("junit", "--junitxml"),
+            )
+        }
+    except ReportFileError as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 def check(args: argparse.Namespace, out: TextIO) -> int:
@@ -342,9 +329,11 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageProblem("--select/--deselect leave no check to run: nothing was checked")
         specs = _target_specs(args, project)
         jobs = [(spec, parse_params(params, source), source) for spec, params, source in specs]
-        if args.isolation == "none":
+        if settings.isolation == "none":
+            from harness.construction import build_bounded
+
             targets = [load_target(spec, params, source=source) for spec, params, source in jobs]
-            kinds = [_kind_name(target.build()) for target in targets]
+            kinds = [_kind_name(build_bounded(t, settings.timeout_s)) for t in targets]
     except MissingModule as exc:
         raise UsageProblem(str(exc) + _hook_hint(exc.missing)) from None
     except (TargetError, SettingsError) as exc:
@@ -364,7 +353,7 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
         progress = _progress(spec, len(checks), progress_shown)
         try:
             output = ""
-            if args.isolation == "none":
+            if settings.isolation == "none":
                 from harness.engine import run_checks
                 from harness.registry import catalog
 
@@ -383,11 +372,14 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
             progress(None)
         reports.append(
             TargetReport(
-                label, settings, records, args.isolation, kind=kind, captured_output=output
+                label, settings, records, settings.isolation, kind=kind, captured_output=output
             )
         )
     report = Report(reports, duration_s=time.perf_counter() - started)
-    _write(report, paths)
+    try:
+        _write(report, paths)  # before printing: a closed stdout loses no report
+    except UsageProblem as exc:  # the results are still printed; then a usage error
+        problems.append(str(exc))
     if reports:
         try:
             _print(report, out, colour)
@@ -529,10 +521,11 @@ def _print(report: Report, out: TextIO, colour: bool) -> None:
 
 
 def _write(report: Report, paths: dict[str, Path | None]) -> None:
-    """Write each report atomically: a temporary file beside it, then a rename."""
+    """Write each report (``harness.report_files``); a report that cannot be written is usage."""
     import json
 
     from harness.report import to_json, to_junit, to_markdown
+    from harness.report_files import ReportFileError, write_report
 
     render = {
         "json": lambda: json.dumps(to_json(report), indent=2) + "\n",
@@ -540,16 +533,15 @@ def _write(report: Report, paths: dict[str, Path | None]) -> None:
         "html": lambda: _html(report),
         "junit": lambda: to_junit(report),
     }
+    problems = []
     for kind, path in paths.items():
-        if path is None:
-            continue
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_text(render[kind](), encoding="utf-8")
-            os.replace(temporary, path)
-        except OSError as exc:
-            temporary.unlink(missing_ok=True)
-            raise UsageProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+        if path is not None:
+            try:
+                write_report(path, render[kind]())
+            except ReportFileError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise UsageProblem("; ".join(problems))
 
 
 def _html(report: Report) -> str:

@@ -222,13 +222,9 @@ class Observations:
         Construction is bounded like a call: a constructor that waits for a dead
         server is a target error after the time limit, not a hang.
         """
-        try:
-            llm = self.read("building the model", self.target.build)
-        except CallTimeout:
-            raise TargetError(
-                f"{self.target.label}: the model did not finish building within "
-                f"{self.settings.timeout_s:g} s"
-            ) from None
+        from harness.construction import build_bounded
+
+        llm: Model = build_bounded(self.target, self.settings.timeout_s)
         facts = self.__dict__["facts"] = read_facts(llm)
         self.redact.add_model_secrets(llm, facts.credential_fields)
         return llm

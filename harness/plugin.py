@@ -170,17 +170,19 @@ def pytest_configure(config: pytest.Config) -> None:
     specs = _target_specs(config)
     if not specs:
         return
+    from harness.construction import build_bounded
     from harness.pytest_runner import settings_for
+    from harness.redact import Redactor
     from harness.targets import TargetError, load_target
 
-    settings_for(config, None)  # validate the session's settings up front
+    settings = settings_for(config, None)  # validate the session's settings up front
     targets: list[Target] = []
     for spec, params, source in specs:
         try:
             target = load_target(spec, params, source=source)
-            target.build()
-        except TargetError as exc:
-            raise pytest.UsageError(str(exc)) from None
+            build_bounded(target, settings.timeout_s)  # a hang or any raise: one line
+        except TargetError as exc:  # masked: a constructor's error may quote a key
+            raise pytest.UsageError(Redactor.from_environment()(str(exc))) from None
         seen = sum(t.label.split("#")[0] == target.label for t in targets)
         if seen:  # the same class with other params: a label of its own
             target = dataclasses.replace(target, label=f"{target.label}#{seen + 1}")

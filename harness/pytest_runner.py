@@ -89,21 +89,6 @@ def close_observations(config: pytest.Config) -> None:
         obs.close()
 
 
-def isolation(config: pytest.Config) -> str:
-    """``process`` or ``none``: the command line, then the environment, then the ini file."""
-    import os
-
-    chosen = (
-        getattr(config.option, "llm_isolation", None)
-        or os.environ.get("LLM_COMPLIANCE_ISOLATION")
-        or config.getini("llm_compliance_isolation")
-        or "process"
-    )
-    if chosen not in ("process", "none"):
-        raise pytest.UsageError(f"llm_compliance_isolation: {chosen!r} is not process or none")
-    return str(chosen)
-
-
 def _crossing(target: Target) -> tuple[str, str]:
     """How the child would import the target (``module:qualname``), or why it cannot."""
     import sys
@@ -173,7 +158,7 @@ def record_check(
     observations of all its selected checks together, overlapped. In a child
     process, the model's sockets are guarded as pytest-socket guards ``item``'s.
     """
-    if isolation(config) == "process":
+    if settings.isolation == "process":
         spec, why = _crossing(target)
         if spec:
             sockets = socket_policy(item) if item is not None else None

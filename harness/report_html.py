@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from harness import __version__
 from harness.outcomes import CheckRecord, Outcome
-from harness.registry import AREAS, catalog
+from harness.registry import AREAS, catalog_info
 from harness.report import Report, TargetReport
 from harness.terminal import KIND_NAMES
 
@@ -47,7 +47,7 @@ def to_html(
 
     ``noun`` names the rows (``targets``, or a scan's ``classes``).
     """
-    checks = catalog()
+    checks = catalog_info()
     ids = list(check_ids or dict.fromkeys(r.id for r in report.records))
     ids.sort(key=lambda i: (AREAS.index(i.partition(".")[0]), list(checks).index(i)))
     cells: list[list[object]] = []

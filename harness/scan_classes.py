@@ -27,6 +27,7 @@ from harness.kinds import kind_of_class
 from harness.no_network import no_network
 from harness.observe import Observations
 from harness.outcomes import CheckRecord, Outcome, Verdict
+from harness.recorders import CallTimeout, run_bounded
 from harness.registry import Check
 from harness.settings import Settings
 from harness.targets import Target, TargetError, one_line
@@ -80,12 +81,17 @@ class ClassObservations(Observations):
 
     @cached_property
     def built(self) -> tuple[Any, str]:
-        """The class built with no arguments and no network, or None and why not."""
+        """The class built with no arguments and no network, or None and why not.
+
+        Bounded by the construction limit of every face (the call time limit).
+        """
         with no_network(), _quiet():
-            try:
-                instance = self.cls()
-            except (Exception, SystemExit) as exc:
-                return None, one_line(exc)
+            returned = run_bounded(self.cls, self.settings.timeout_s)
+        if isinstance(returned.error, CallTimeout):
+            return None, f"it did not finish building within {self.settings.timeout_s:g} s"
+        if returned.error is not None:
+            return None, one_line(returned.error)
+        instance = returned.value
         self.redact.add_model_secrets(instance, self.facts.credential_fields)
         return instance, ""
 

@@ -70,9 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Scan, print, write the reports; return the exit code."""
-    from harness.cli import UsageProblem, _writable
+    from harness.cli import UsageProblem
     from harness.colour import use_colour
     from harness.registry import catalog
+    from harness.report_files import ReportFileError, distinct, writable
     from harness.scan import parse_class_xfail, scan, scan_checks
     from harness.scan_modules import ScanError, ScanJob
     from harness.scan_pool import DEFAULT_MODULE_TIMEOUT_S, default_workers
@@ -93,11 +94,16 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             timeout = parse_positive(args.module_timeout, "--module-timeout", "module timeout")
     except (ScanError, SettingsError) as exc:
         raise UsageProblem(str(exc)) from None
-    paths = {
-        kind: _writable(getattr(args, f"report_{kind}", None), f"--report-{kind}")
-        for kind in ("json", "md", "html")
-    }
-    paths["junit"] = _writable(args.junitxml, "--junitxml")
+    given = {f"--report-{kind}": getattr(args, f"report_{kind}") for kind in ("json", "md", "html")}
+    given["--junitxml"] = args.junitxml
+    try:
+        distinct(given)
+        paths = {
+            option.removeprefix("--report-").replace("--junitxml", "junit"): writable(path, option)
+            for option, path in given.items()
+        }
+    except ReportFileError as exc:
+        raise UsageProblem(str(exc)) from None
     job = ScanJob(tuple(check.id for check in checks), settings, by_class)
     colour = use_colour(args.color, out, os.environ)
     progress = _Progress(sys.stderr)
@@ -118,8 +124,14 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             + (f": {why}" if why else "")
             + ")"
         )
+    unwritten = ""
+    try:
+        _write(result, paths)  # before printing: a closed stdout loses no report
+    except ReportFileError as exc:
+        unwritten = str(exc)
     _print(result, out, colour)
-    _write(result, paths)
+    if unwritten:  # the results are printed, then the usage error
+        raise UsageProblem(unwritten)
     return EXIT_CODES[result.verdict]
 
 
@@ -158,6 +170,7 @@ def _write(result: ScanResult, paths: Mapping[str, Path | None]) -> None:
     import json
 
     from harness.report import to_json, to_junit
+    from harness.report_files import ReportFileError, write_report
     from harness.report_html import to_html
     from harness.scan_report import to_markdown
 
@@ -175,9 +188,15 @@ def _write(result: ScanResult, paths: Mapping[str, Path | None]) -> None:
         ),
         "junit": lambda: to_junit(report),
     }
+    problems = []
     for kind, path in paths.items():
         if path is not None:
-            path.write_text(writers[kind](), encoding="utf-8")
+            try:
+                write_report(path, writers[kind]())
+            except ReportFileError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise ReportFileError("; ".join(problems))
 
 
 def _notes(result: ScanResult) -> list[str]:

@@ -28,7 +28,18 @@ DEFAULT_STALL_MS = 50.0
 DEFAULT_PARALLEL = 4
 RecordMode = Literal["none", "once", "all"]
 RECORD_MODES: tuple[RecordMode, ...] = ("none", "once", "all")
-KEYS = ("xfail", "stop_policy", "timeout", "stall_ms", "parallel", "cassettes", "record_mode")
+Isolation = Literal["process", "none"]
+ISOLATIONS: tuple[Isolation, ...] = ("process", "none")
+KEYS = (
+    "xfail",
+    "stop_policy",
+    "timeout",
+    "stall_ms",
+    "parallel",
+    "cassettes",
+    "record_mode",
+    "isolation",
+)
 """Every setting, by the key the places that set it use."""
 ENV_VARS = {key: f"LLM_COMPLIANCE_{key.upper()}" for key in KEYS}
 
@@ -56,6 +67,8 @@ class Settings:
     record_mode: RecordMode = "none"
     """With cassettes: ``none`` replays only, ``once`` records what is missing, ``all``
     records everything again (pytest-recording's modes)."""
+    isolation: Isolation = "process"
+    """``process``: build, call and judge the target in a child process; ``none``: in this one."""
 
     @property
     def transport(self) -> str:
@@ -88,6 +101,14 @@ def parse_record_mode(value: object, source: str) -> RecordMode:
         if value == mode:
             return mode
     raise SettingsError(f"{source}: record mode must be 'none', 'once' or 'all', not {value!r}")
+
+
+def parse_isolation(value: object, source: str) -> Isolation:
+    """Validate an isolation."""
+    for isolation in ISOLATIONS:
+        if value == isolation:
+            return isolation
+    raise SettingsError(f"{source}: isolation must be 'process' or 'none', not {value!r}")
 
 
 def parse_cassettes(value: object, source: str) -> str:
@@ -192,6 +213,9 @@ def merge(layers: Iterable[tuple[str, Mapping[str, Any]]], known: Iterable[str])
         if values.get("record_mode") is not None:
             mode = parse_record_mode(values["record_mode"], source)
             settings = replace(settings, record_mode=mode)
+        if values.get("isolation") is not None:
+            isolation = parse_isolation(values["isolation"], source)
+            settings = replace(settings, isolation=isolation)
     if settings.cassettes is not None:  # one cassette at a time: vcrpy patches process-wide
         settings = replace(settings, parallel=1)
     return settings

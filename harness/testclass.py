@@ -65,6 +65,8 @@ class ComplianceChecks:
     """A folder of cassettes: record the class's HTTP traffic once, replay it in CI."""
     llm_record_mode: ClassVar[str | None] = None
     """With cassettes: ``"none"`` (replay only), ``"once"`` or ``"all"``."""
+    llm_isolation: ClassVar[str | None] = None
+    """``"process"`` (build and call the model in a child process) or ``"none"``."""
 
     @classmethod
     def compliance_settings(cls, config: pytest.Config) -> Settings:
@@ -82,6 +84,7 @@ class ComplianceChecks:
             "parallel": cls.llm_parallel,
             "cassettes": cls.llm_cassettes,
             "record_mode": cls.llm_record_mode,
+            "isolation": cls.llm_isolation,
         }
         return settings_for(config, (source, class_settings))
 

@@ -88,7 +88,7 @@ def test_a_model_that_ends_the_process_fails_never_passes(tmp_path, model, faile
 def test_sys_exit_while_building_is_a_target_error_not_a_pass(tmp_path):
     result, _data, _ = run_cli(tmp_path, "tests.hostile_process:SysExitInInit")
     assert result.returncode == 2
-    assert "building the model ended the run: SystemExit" in result.stderr
+    assert "building the model raised SystemExit" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -313,12 +313,16 @@ def processes_in(folder: Path) -> list[int]:
 
 
 def test_the_parent_imports_neither_the_model_nor_langchain(tmp_path):
-    """With isolation, the CLI's own process never imports the user's code (nor LangChain)."""
+    """With isolation, the CLI's own process never imports the user's code (nor LangChain).
+
+    Not for writing any report either (the HTML page once imported the checks).
+    """
     code = (
         "import sys\n"
         "from harness.cli import main\n"
         "main(['check', 'tests.hostile_process:ExitsInCall', '--params', '{\"n\": 64}',"
-        " '--select', 'docs'], out=open('/dev/null', 'w'))\n"
+        " '--select', 'docs', '--report-html', 'r.html', '--report-json', 'r.json',"
+        " '--report-md', 'r.md', '--junitxml', 'r.xml'], out=open('/dev/null', 'w'))\n"
         "heavy = ('langchain', 'pydantic', 'httpx', 'tests', 'reference_llm')\n"
         "print(sorted({m for m in sys.modules if m.startswith(heavy)}))\n"
     )
@@ -333,6 +337,7 @@ def test_the_parent_imports_neither_the_model_nor_langchain(tmp_path):
         check=True,
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert all((tmp_path / name).stat().st_size for name in ("r.html", "r.json", "r.md", "r.xml"))
 
 
 def test_the_catalog_file_is_the_live_catalog():
