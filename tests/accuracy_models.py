@@ -341,3 +341,49 @@ class StreamReturnsGenerator(EchoLLM):
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
         return iter([GenerationChunk(text=self._echo(prompt, stop))])
+
+
+# --- issue 19, 4.3: a stream hidden by methods.stream --------------------------------------
+
+
+@documented
+class StreamNeedsStopNoChunk(EchoLLM):
+    """``_stream`` reads ``stop`` without a None guard, so it raises on a call without one
+    (``methods.stream`` fails), and fires ``on_llm_new_token(text)`` without ``chunk=``:
+    an independent bug the stop checks' streams show."""
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        text = prompt[: self.n]
+        ends = [text.find(s) + len(s) for s in stop if s in text]  # type: ignore[union-attr]
+        for char in text[: min(ends, default=len(text))]:
+            if run_manager:
+                run_manager.on_llm_new_token(char)  # the bug: no chunk=
+            yield GenerationChunk(text=char)
+
+
+# --- issue 19, 4.5: async.cancellation false alarms --------------------------------------
+
+
+@documented
+class PublicAstreamNoRun(EchoLLM):
+    """Overrides the public ``astream`` and never opens a run (no callback at all): a
+    ``callbacks.lifecycle`` defect. Its stream stops cleanly when cancelled."""
+
+    async def astream(  # type: ignore[override]
+        self,
+        input: Any,
+        config: Any = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[str]:
+        prompt = self._convert_input(input).to_string()
+        for piece in _pieces(self._echo(prompt, stop)):
+            await asyncio.sleep(0.01)  # waiting for the provider's next event
+            yield piece

@@ -52,14 +52,51 @@ def _tokens_and_receipts(call: Call) -> tuple[list[Event], list[Event]]:
     return tokens, receipts
 
 
-def _judged(obs: Observations) -> tuple[dict[str, Call], list[str]]:
-    """Streaming paths that yielded valid chunks, and notes on the others."""
-    judged, notes = {}, []
+def observed_streams(obs: Observations, path: str) -> list[Call]:
+    """Other streams of ``path`` (``stream`` or ``astream``) the harness made, that yielded.
+
+    The stop checks' streams (``stop_calls``: made here if no check made them yet, and
+    counted to this check), and those of observations already made in this run (the
+    stop-bound instance's, the tool-bound streams, the loop-watched ``astream``): no
+    other call is spent on them.
+    """
+    made = vars(obs)
+    sources: list[Call | None] = [obs.stop_calls.get(path)]
+    bound, tools, watched = (made.get(name) for name in ("bound_stop", "tool_calls", "watched"))
+    if bound is not None:
+        sources.append(bound.calls.get(path))
+    if tools is not None:
+        sources.append(tools.calls.get(path))
+    if watched is not None:
+        sources.append(watched.get(path))
+    return [
+        call
+        for call in sources
+        if call is not None and call.ok and _tokens_and_receipts(call)[1]
+    ]
+
+
+def _judged(obs: Observations) -> tuple[dict[str, tuple[str, Call]], list[str]]:
+    """The streams to judge, by label with their path, and notes on the paths left out.
+
+    A path that fails its ``methods.*`` check on ``PROMPT`` is judged on the other
+    streams of it the harness observed (``observed_streams``): its token callbacks are
+    a rule of their own, which a broken answer elsewhere must not hide.
+    """
+    judged: dict[str, tuple[str, Call]] = {}
+    notes = []
     for name, call in streaming_paths(obs).items():
-        if obs.text_of(name) is None:
-            notes.append(f"{name} not judged: it fails methods.{name}")
-        else:
-            judged[name] = call
+        if obs.text_of(name) is not None:
+            judged[name] = (name, call)
+            continue
+        others = observed_streams(obs, name)
+        if not others:
+            notes.append(f"{name} not judged: it fails methods.{name}, and no other {name} "
+                         "yielded chunks")
+            continue
+        labels = ", ".join(call.label for call in others)
+        notes.append(f"{name} fails methods.{name}: judged on {labels}")
+        judged.update((call.label, (name, call)) for call in others)
     return judged, notes
 
 
@@ -102,6 +139,11 @@ def new_token(obs: Observations) -> Verdict:
     per chunk of ``_stream`` (and once for the final empty chunk they add), and
     hand ``_stream`` no ``run_manager``; a class that overrides ``stream`` or
     ``astream`` must fire it itself, and one that fires it a second time fails.
+
+    A path whose stream of ``PROMPT`` fails ``methods.*`` is judged on the other
+    streams of it already observed (the stop checks' streams first); only the
+    paths that fail are judged that way, so a compliant stream is never judged
+    on the text a stop cut.
     """
     if not obs.facts.streams:
         return skipped(*NOT_STREAMING)
@@ -109,14 +151,16 @@ def new_token(obs: Observations) -> Verdict:
     if not judged:
         return skipped("; ".join(notes), "the stream paths yield str chunks")
     problems, methods = [], []
-    for name, call in judged.items():
+    for label, (path, call) in judged.items():
         problem = _token_problem(obs, call)
         if problem:
-            problems.append(f"{name}: {problem}")
-            methods.append(_stream_method(obs, name))
+            problems.append(f"{label}: {problem}")
+            methods.append(_stream_method(obs, path))
     if problems:
+        note = f" ({'; '.join(notes)})" if notes else ""
         raise fail(
-            f"{len(problems)} stream path(s) do not fire one matching on_llm_new_token per chunk",
+            f"{len(problems)} stream(s) do not fire one matching on_llm_new_token per chunk"
+            + note,
             expected="on_llm_new_token(chunk.text, chunk=chunk) once for each yielded chunk",
             observed="; ".join(problems),
             cause="run_manager.on_llm_new_token is missing, fired twice, passed other text, or "
@@ -140,7 +184,7 @@ def token_before_yield(obs: Observations) -> Verdict:
         return skipped(*NOT_STREAMING)
     judged, notes = _judged(obs)
     compared = []
-    for name, call in judged.items():
+    for name, (path, call) in judged.items():
         tokens, receipts = _tokens_and_receipts(call)
         if not tokens or len(tokens) != len(receipts):
             notes.append(f"{name} not judged: its tokens do not pair with its chunks")
@@ -153,7 +197,7 @@ def token_before_yield(obs: Observations) -> Verdict:
                     expected="on_llm_new_token, then the chunk",
                     observed=f"the chunk {receipt.text!r}, then its callback",
                     cause="the callback is fired after `yield chunk`",
-                    method=_stream_method(obs, name),
+                    method=_stream_method(obs, path),
                 )
         compared.append(name)
     if not compared:
@@ -174,12 +218,20 @@ def token_before_yield(obs: Observations) -> Verdict:
     fix=EVENTS_FIX,
 )
 def events(obs: Observations) -> Verdict:
-    """Applies to streaming models: LangChain's fallback emits no ``on_llm_stream``."""
+    """Applies to streaming models: LangChain's fallback emits no ``on_llm_stream``.
+
+    The events stream is an observation of its own (a prompt template's
+    ``PromptValue`` into the model): judged even when ``astream`` of ``PROMPT``
+    fails ``methods.astream``, unless it raised too (the same failure).
+    """
     if not obs.facts.streams:
         return skipped(*NOT_STREAMING)
-    if obs.text_of("astream") is None:
-        return skipped("astream not judged: it fails methods.astream", "astream works")
     call = obs.events
+    if obs.text_of("astream") is None and not call.ok:
+        return skipped(
+            "astream not judged: it fails methods.astream, and astream_events raised too",
+            "astream works",
+        )
     if not call.ok:
         raise fail(
             "astream_events raised",
