@@ -227,3 +227,22 @@ def test_a_users_module_named_like_a_stdlib_one_is_still_the_users():
     import abc
 
     assert is_framework(abc.ABC)
+
+
+# --- issue 19, 4.3: streams hidden by methods.stream -----------------------------------
+
+
+def test_a_stream_failing_methods_stream_is_judged_on_the_stop_checks_streams():
+    records = run(models.StreamNeedsStopNoChunk, PARAMS, ["methods.stream", "streaming"])
+    assert records["methods.stream"].outcome is Outcome.FAILED
+    verdict = records["streaming.new_token"]
+    assert verdict.outcome is Outcome.FAILED, verdict.message
+    assert "stream(stop): token #1 has chunk= NoneType" in verdict.message
+    assert "judged on stream(stop)" in verdict.message
+    assert verdict.model_calls > 0  # the stop streams it judged were made and counted
+
+
+def test_the_reference_stream_is_still_judged_on_its_own_stream():
+    verdict = run("reference_llm:EchoLLM", PARAMS, ["streaming.new_token"])["streaming.new_token"]
+    assert verdict.outcome is Outcome.PASSED, verdict.message
+    assert "judged on" not in verdict.message
