@@ -70,9 +70,7 @@ def observed_streams(obs: Observations, path: str) -> list[Call]:
     if watched is not None:
         sources.append(watched.get(path))
     return [
-        call
-        for call in sources
-        if call is not None and call.ok and _tokens_and_receipts(call)[1]
+        call for call in sources if call is not None and call.ok and _tokens_and_receipts(call)[1]
     ]
 
 
@@ -91,8 +89,9 @@ def _judged(obs: Observations) -> tuple[dict[str, tuple[str, Call]], list[str]]:
             continue
         others = observed_streams(obs, name)
         if not others:
-            notes.append(f"{name} not judged: it fails methods.{name}, and no other {name} "
-                         "yielded chunks")
+            notes.append(
+                f"{name} not judged: it fails methods.{name}, and no other {name} yielded chunks"
+            )
             continue
         labels = ", ".join(call.label for call in others)
         notes.append(f"{name} fails methods.{name}: judged on {labels}")
@@ -159,8 +158,7 @@ def new_token(obs: Observations) -> Verdict:
     if problems:
         note = f" ({'; '.join(notes)})" if notes else ""
         raise fail(
-            f"{len(problems)} stream(s) do not fire one matching on_llm_new_token per chunk"
-            + note,
+            f"{len(problems)} stream(s) do not fire one matching on_llm_new_token per chunk" + note,
             expected="on_llm_new_token(chunk.text, chunk=chunk) once for each yielded chunk",
             observed="; ".join(problems),
             cause="run_manager.on_llm_new_token is missing, fired twice, passed other text, or "

@@ -80,9 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             for run in range(1, args.runs + 1):
                 fresh_process_state()
                 started = time.perf_counter()
-                (record,) = check_llm(
-                    target, params, timeout=10, select_ids=["async.cancellation"]
-                )
+                (record,) = check_llm(target, params, timeout=10, select_ids=["async.cancellation"])
                 times.append(time.perf_counter() - started)
                 verdict = classify(str(record.outcome), record.message)
                 counts[verdict] += 1
