@@ -246,3 +246,21 @@ def test_the_reference_stream_is_still_judged_on_its_own_stream():
     verdict = run("reference_llm:EchoLLM", PARAMS, ["streaming.new_token"])["streaming.new_token"]
     assert verdict.outcome is Outcome.PASSED, verdict.message
     assert "judged on" not in verdict.message
+
+
+# --- issue 19, 4.5: async.cancellation false alarms -------------------------------------
+
+
+def test_cancellation_is_skipped_on_a_stream_of_one_chunk():
+    verdict = run("reference_llm:EchoLLM", {"n": 1}, ["async.cancellation"])["async.cancellation"]
+    assert verdict.outcome is Outcome.SKIPPED, verdict.message
+    assert "nothing is left to cancel" in verdict.message
+    assert verdict.model_calls == 10  # invoke, ainvoke, batch (3 each), astream: no cancel
+
+
+def test_a_stream_opening_no_run_is_left_to_callbacks_lifecycle():
+    records = run(models.PublicAstreamNoRun, PARAMS, ["async.cancellation", "callbacks.lifecycle"])
+    assert records["callbacks.lifecycle"].outcome is Outcome.FAILED
+    verdict = records["async.cancellation"]
+    assert verdict.outcome is Outcome.SKIPPED, verdict.message
+    assert "callbacks.lifecycle" in verdict.message

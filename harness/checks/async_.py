@@ -200,7 +200,12 @@ def cancellation(obs: Observations) -> Verdict:
 
     Applies to classes that stream natively on the async path: LangChain's
     fallback ``astream`` yields one chunk after the run has already ended, so
-    there is nothing left to cancel.
+    there is nothing left to cancel; nor is there when ``astream`` gave one
+    chunk with text (a one-character answer), read off the ``astream``
+    observation before any call is spent. A stream that opens no run at all (a
+    public ``astream`` override firing no callback) fails ``callbacks.lifecycle``;
+    here its missing ``on_llm_error`` is left to that check (one defect, one
+    verdict), and the rest is judged: skipped if nothing else is wrong.
     """
     if not obs.facts.streams_async:
         return skipped(
@@ -210,6 +215,14 @@ def cancellation(obs: Observations) -> Verdict:
         )
     if obs.text_of("astream") is None:
         return skipped("astream not judged: it fails methods.astream", "astream works")
+    texts = [text for text in obs.chunk_texts("astream") or [] if text]
+    if len(texts) <= 1:
+        return skipped(
+            f"astream gave {len(texts)} chunk(s) with text for the prompt: after the first, "
+            "nothing is left to cancel",
+            "the stream yields two chunks or more",
+        )
+    opens_runs = any(event.kind == "start" for event in obs.astream.events)
     call = obs.cancellation
     method = obs.facts.method_for("astream")
     if not call.ok:
@@ -251,7 +264,8 @@ def cancellation(obs: Observations) -> Verdict:
             f"threads still running after the stream ended: {', '.join(report.threads)}"
         )
     finishes = [e.kind for e in call.events if e.kind in ("end", "error")]
-    if report.ended_in_s is not None and _open_at_first_chunk(call) and finishes[:1] != ["error"]:
+    reports_run = opens_runs and report.ended_in_s is not None and _open_at_first_chunk(call)
+    if reports_run and finishes[:1] != ["error"]:
         problems.append(f"the cancelled run reported {finishes or 'nothing'}, not on_llm_error")
     next_ok = not report.next_error and obs.kind.text(report.next_call) is not None
     if not next_ok and obs.text_of("ainvoke") is not None:  # else methods.ainvoke reports it
@@ -268,6 +282,13 @@ def cancellation(obs: Observations) -> Verdict:
             method=method,
         )
     ended_ms = (report.ended_in_s or 0.0) * 1000
+    if not opens_runs:
+        return skipped(
+            f"astream opens no callback run (callbacks.lifecycle reports it), so no "
+            f"on_llm_error can be judged; otherwise the cancel landed {report.landed} and the "
+            f"stream ended in {ended_ms:.1f} ms, cleanly",
+            "astream opens a run (on_llm_start)",
+        )
     return passed(
         f"the cancel landed {report.landed}; the stream ended in {ended_ms:.1f} ms, cleanly"
     )
