@@ -73,7 +73,9 @@ def alternate(
 
 def environment(**extra: str) -> dict[str, str]:
     """This environment, with the repository importable and ``extra`` set."""
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    path = os.pathsep.join(
+        filter(None, [str(ROOT / "harness"), str(ROOT), os.environ.get("PYTHONPATH")])
+    )
     return {**os.environ, "PYTHONPATH": path, "NO_COLOR": "1", **extra}
 
 
@@ -82,7 +84,7 @@ def overhead(repeats: int, empty: Path) -> dict[str, Any]:
 
     Side by side: in a child process (the default) and in-process (``--isolation none``).
     """
-    command = [PYTHON, "-m", "harness.cli", "check", "--isolation"]
+    command = [PYTHON, "-m", "pytest_llm_compliance.cli", "check", "--isolation"]
     floor, isolated, inline = [], [], []
     for _ in range(repeats):
         floor.append(wall(FLOOR, empty))
@@ -101,7 +103,7 @@ def overhead(repeats: int, empty: Path) -> dict[str, Any]:
 def import_cost(repeats: int, empty: Path) -> dict[str, Any]:
     """Importing the plugin, and a pytest session that checks no LLM, with and without it."""
     probe = (  # pytest is imported first: what is measured is the plugin's own cost
-        "import pytest, time; t = time.perf_counter(); import harness.plugin; "
+        "import pytest, time; t = time.perf_counter(); import pytest_llm_compliance.plugin; "
         "print(time.perf_counter() - t)"
     )
     seconds = [
@@ -123,11 +125,11 @@ def import_cost(repeats: int, empty: Path) -> dict[str, Any]:
 
 def cost(target: str = "reference_llm:EchoLLM") -> dict[str, Any]:
     """Model calls of the full catalog on ``target``, per observation and in total."""
-    from harness.engine import run_check
-    from harness.observe import Observations
-    from harness.registry import catalog
-    from harness.settings import Settings
-    from harness.targets import load_target
+    from pytest_llm_compliance.engine import run_check
+    from pytest_llm_compliance.observe import Observations
+    from pytest_llm_compliance.registry import catalog
+    from pytest_llm_compliance.settings import Settings
+    from pytest_llm_compliance.targets import load_target
 
     obs = Observations(load_target(target, {"n": 64}), Settings())
     records = [run_check(check, obs) for check in catalog().values()]
@@ -144,8 +146,9 @@ def cost(target: str = "reference_llm:EchoLLM") -> dict[str, Any]:
 
 def latency() -> dict[str, Any]:
     """The full run against the reference made slow, in units of one call's latency."""
+    from pytest_llm_compliance import check_llm
+
     from bench.models import LATENCY_S, SlowEchoLLM
-    from harness import check_llm
 
     started = time.perf_counter()
     records = check_llm(SlowEchoLLM, {"n": 64})
@@ -228,7 +231,7 @@ def scan_rate(empty: Path, target: str = SCAN_TARGET, workers: int = 2) -> dict[
     if not installed:
         return {"target": target, "workers": workers, "installed": False}
     report_path = empty / "scan.json"
-    command = [PYTHON, "-m", "harness.cli", "scan", target, "--workers", str(workers)]
+    command = [PYTHON, "-m", "pytest_llm_compliance.cli", "scan", target, "--workers", str(workers)]
     started = time.perf_counter()
     result = subprocess.run(
         [*command, "--report-json", str(report_path)],

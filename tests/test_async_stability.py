@@ -6,9 +6,9 @@ import multiprocessing
 import time
 
 import pytest
+from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.outcomes import Outcome
 
-from harness import check_llm
-from harness.outcomes import Outcome
 from tests.gallery import PARAMS, BusyAstream, OrphanedProducer, SleepsInAcall
 
 REPEATS = 10

@@ -6,11 +6,12 @@ LangChain's own failed three checks, and an unprintable exception was a harness 
 
 from __future__ import annotations
 
-from harness import check_llm
-from harness.outcomes import Outcome
-from harness.registry import select
-from harness.scan_classes import check_class
-from harness.settings import Settings
+from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.outcomes import Outcome
+from pytest_llm_compliance.registry import select
+from pytest_llm_compliance.scan_classes import check_class
+from pytest_llm_compliance.settings import Settings
+
 from tests import cache_key_models as models
 
 ID = "interface.identifying_params"

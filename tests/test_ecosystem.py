@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import SOURCE_PATH
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path(__file__).resolve().parent / "sample_project"
 TARGETS = ("counting_llm:CountingLLM", "test_counting_class.py::TestCountingLLM")
-CHECKS = len(__import__("harness").catalog())
+CHECKS = len(__import__("pytest_llm_compliance").catalog())
 
 
 def run_sample(
@@ -32,7 +34,7 @@ def run_sample(
     calls = tmp_path / "calls.txt"
     environment = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(project)]),
+        "PYTHONPATH": os.pathsep.join([SOURCE_PATH, str(project)]),
         "CALLS_FILE": str(calls),
         "NO_COLOR": "1",
         **env,

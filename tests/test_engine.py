@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from pytest_llm_compliance import SettingsError, TargetError, check_llm
+from pytest_llm_compliance.engine import apply_expectation, run_check
+from pytest_llm_compliance.observe import Observations
+from pytest_llm_compliance.outcomes import Outcome, Verdict
+from pytest_llm_compliance.registry import Check, catalog, select
+from pytest_llm_compliance.settings import Settings
+from pytest_llm_compliance.targets import load_target
 
-from harness import SettingsError, TargetError, check_llm
-from harness.engine import apply_expectation, run_check
-from harness.observe import Observations
-from harness.outcomes import Outcome, Verdict
-from harness.registry import Check, catalog, select
-from harness.settings import Settings
-from harness.targets import load_target
 from tests.gallery import PARAMS, BatchOutOfOrder
 
 ECHO = "reference_llm:EchoLLM"
@@ -193,8 +193,8 @@ def test_one_event_loop_per_target_even_when_asked_from_many_threads():
     """``cached_property`` has no lock since Python 3.12: the loop is made under one."""
     import threading
 
-    from harness.settings import Settings
-    from harness.targets import load_target
+    from pytest_llm_compliance.settings import Settings
+    from pytest_llm_compliance.targets import load_target
 
     obs = Observations(load_target("reference_llm:EchoLLM", {"n": 8}), Settings())
     barrier, loops = threading.Barrier(8), []

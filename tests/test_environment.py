@@ -14,17 +14,18 @@ import httpx
 import jsonschema
 import pytest
 import requests
+from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.cli import EXIT_COULD_NOT_CHECK, EXIT_FAILED, main
+from pytest_llm_compliance.environment import refusal
+from pytest_llm_compliance.no_network import no_network
+from pytest_llm_compliance.outcomes import CheckRecord, Outcome
+from pytest_llm_compliance.registry import catalog
+from pytest_llm_compliance.report import SCHEMA_PATH, Report, TargetReport
+from pytest_llm_compliance.settings import merge
 
-from harness import check_llm
-from harness.cli import EXIT_COULD_NOT_CHECK, EXIT_FAILED, main
-from harness.environment import refusal
-from harness.no_network import no_network
-from harness.outcomes import CheckRecord, Outcome
-from harness.registry import catalog
-from harness.report import SCHEMA_PATH, Report, TargetReport
-from harness.settings import merge
 from reference_llm import EchoServiceLLM
 from tests.conftest import SERVICE_KEY
+from tests.paths import SOURCE_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 METHODS = [f"methods.{name}" for name in ("invoke", "ainvoke", "batch", "abatch", "stream")]
@@ -202,7 +203,7 @@ def test_a_models_own_error_still_fails(model, shown):
 MIXIN_UNIT_TESTS = """
 from langchain_tests.unit_tests import ChatModelUnitTests
 
-from harness.standard_tests import LLMComplianceMixin
+from pytest_llm_compliance.standard_tests import LLMComplianceMixin
 from reference_llm import EchoServiceChatModel
 
 
@@ -220,7 +221,7 @@ class TestUnit(LLMComplianceMixin, ChatModelUnitTests):
 def test_the_mixin_on_unit_tests_under_disable_socket_reports_errors_not_failures(
     pytester, echo_server, monkeypatch
 ):
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("PYTHONPATH", SOURCE_PATH)
     monkeypatch.setenv(
         "PYTEST_ADDOPTS", "-W ignore::pytest.PytestDeprecationWarning -p no:randomly"
     )

@@ -13,13 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
+from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.targets import TargetError
 
-from harness import check_llm
-from harness.targets import TargetError
 from tests import hostile_construction as hostile
+from tests.paths import SOURCE_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-c", "from harness.cli import run; run()"]
+CLI = [sys.executable, "-c", "from pytest_llm_compliance.cli import run; run()"]
 MODULE = "tests.hostile_construction"
 
 
@@ -49,7 +50,7 @@ def cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        env={**os.environ, "PYTHONPATH": SOURCE_PATH, **(env or {})},
         timeout=120,
         check=False,
     )
@@ -96,7 +97,7 @@ def test_pytest_masks_a_key_a_constructor_quotes(pytester, monkeypatch):
 def test_the_test_class_bounds_a_constructor_that_hangs(pytester):
     pytester.makepyfile(
         f"""
-        from harness import LLMComplianceTests
+        from pytest_llm_compliance import LLMComplianceTests
         from {MODULE} import HangsWhileBuilt
 
         class TestHangs(LLMComplianceTests):
@@ -223,7 +224,7 @@ def test_a_bad_isolation_is_a_usage_error_under_pytest(pytester, monkeypatch, ho
 def test_a_bad_isolation_on_a_test_class_names_the_class(pytester):
     pytester.makepyfile(
         """
-        from harness import LLMComplianceTests
+        from pytest_llm_compliance import LLMComplianceTests
         from reference_llm import EchoLLM
 
         class TestEcho(LLMComplianceTests):

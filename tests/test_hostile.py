@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.outcomes import Outcome
+from pytest_llm_compliance.registry import catalog
 
-from harness import check_llm
-from harness.outcomes import Outcome
-from harness.registry import catalog
 from tests import hostile
 
 ROOT = Path(__file__).resolve().parent.parent

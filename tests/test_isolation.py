@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
+from pytest_llm_compliance.registry import catalog
 
-from harness.registry import catalog
 from tests import hostile_process as hostile
+from tests.paths import SOURCE_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name("llm-compliance")
@@ -26,7 +27,7 @@ CLI = Path(sys.executable).with_name("llm-compliance")
 
 def run_cli(tmp_path: Path, target: str, *extra: str, timeout: float = 180):
     report = tmp_path / "report.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LLM_COMPLIANCE_ISOLATION": "process"}
+    env = {**os.environ, "PYTHONPATH": SOURCE_PATH, "LLM_COMPLIANCE_ISOLATION": "process"}
     started = time.monotonic()
     result = subprocess.run(
         [
@@ -123,7 +124,7 @@ def test_killing_the_child_ends_the_processes_the_model_started(tmp_path):
 
 def test_a_broken_pipe_loses_no_report(tmp_path):
     report = tmp_path / "r.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": SOURCE_PATH}
     shell = f"'{CLI}' check --report-json '{report}' | head -c 10"
     ran = subprocess.run(
         ["bash", "-c", shell], env=env, cwd=tmp_path, timeout=120, capture_output=True, text=True
@@ -149,7 +150,8 @@ def test_a_users_log_handler_sees_no_debug_record_the_harness_let_through(capsys
     """The harness captures DEBUG with its own handler; the user's handlers keep their level."""
     import logging
 
-    from harness import check_llm
+    from pytest_llm_compliance import check_llm
+
     from tests.hostile import PrintsItsKey
 
     handler = logging.StreamHandler()  # writes to stderr, as basicConfig() does
@@ -319,14 +321,14 @@ def test_the_parent_imports_neither_the_model_nor_langchain(tmp_path):
     """
     code = (
         "import sys\n"
-        "from harness.cli import main\n"
+        "from pytest_llm_compliance.cli import main\n"
         "main(['check', 'tests.hostile_process:ExitsInCall', '--params', '{\"n\": 64}',"
         " '--select', 'docs', '--report-html', 'r.html', '--report-json', 'r.json',"
         " '--report-md', 'r.md', '--junitxml', 'r.xml'], out=open('/dev/null', 'w'))\n"
         "heavy = ('langchain', 'pydantic', 'httpx', 'tests', 'reference_llm')\n"
         "print(sorted({m for m in sys.modules if m.startswith(heavy)}))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LLM_COMPLIANCE_ISOLATION": "process"}
+    env = {**os.environ, "PYTHONPATH": SOURCE_PATH, "LLM_COMPLIANCE_ISOLATION": "process"}
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -341,10 +343,10 @@ def test_the_parent_imports_neither_the_model_nor_langchain(tmp_path):
 
 
 def test_the_catalog_file_is_the_live_catalog():
-    from harness.registry import CATALOG_FILE, catalog
+    from pytest_llm_compliance.registry import CATALOG_FILE, catalog
 
     written = json.loads(CATALOG_FILE.read_text())
     live = [
         {"id": c.id, "rule": c.rule, "source": c.source, "fix": c.fix} for c in catalog().values()
     ]
-    assert written == live, "run `python -m harness.registry` to rewrite harness/catalog.json"
+    assert written == live, "run `python -m pytest_llm_compliance.registry` to rewrite catalog.json"

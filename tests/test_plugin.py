@@ -18,12 +18,12 @@ def _quiet_inner_sessions(pytester, monkeypatch):
 
 
 ECHO = ("--llm", "reference_llm:EchoLLM", "--llm-params", '{"n": 64}')
-N_CHECKS = len(__import__("harness").catalog())
+N_CHECKS = len(__import__("pytest_llm_compliance").catalog())
 SKIPS = 7  # EchoLLM: no credential, no service, no stop field, not chat: secrets.*, docs.api_link,
 # stop.bound and chat.*
 RUNS = N_CHECKS - SKIPS
 TEST_CLASS = """
-from harness import LLMComplianceTests
+from pytest_llm_compliance import LLMComplianceTests
 from {module} import {name}
 
 
@@ -95,7 +95,7 @@ def test_test_class_runs_every_check(pytester):
 def test_model_class_takes_a_chat_model(pytester):
     """``model_class``/``model_params`` fit both kinds; the summary names the kind."""
     pytester.makepyfile(
-        "from harness import LLMComplianceTests\n"
+        "from pytest_llm_compliance import LLMComplianceTests\n"
         "from reference_llm import EchoChatModel\n\n\n"
         "class TestChat(LLMComplianceTests):\n"
         "    model_class = EchoChatModel\n"
@@ -263,7 +263,7 @@ def test_summary_is_printed_once_under_xdist(pytester):
 
 def test_importing_the_plugin_imports_no_langchain():
     code = (
-        "import sys, harness.plugin\n"
+        "import sys, pytest_llm_compliance.plugin\n"
         "heavy = ('langchain', 'pydantic', 'httpx')\n"
         "heavy = sorted(m for m in sys.modules if m.startswith(heavy))\n"
         "print(heavy)\n"
@@ -310,7 +310,8 @@ def test_bad_test_class_settings_are_usage_errors(pytester, extra, message):
 
 def test_a_test_class_without_llm_class_is_a_usage_error(pytester):
     pytester.makepyfile(
-        "from harness import LLMComplianceTests\n\nclass TestModel(LLMComplianceTests):\n    pass\n"
+        "from pytest_llm_compliance import LLMComplianceTests\n\n"
+        "class TestModel(LLMComplianceTests):\n    pass\n"
     )
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -12,10 +12,11 @@ import pytest
 import xmlschema
 
 from tests.conftest import SERVICE_KEY
+from tests.paths import SOURCE_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 ECHO = ("--llm", "reference_llm:EchoLLM", "--llm-params", '{"n": 64}')
-N_CHECKS = len(__import__("harness").catalog())
+N_CHECKS = len(__import__("pytest_llm_compliance").catalog())
 SKIPS = 7  # EchoLLM: secrets.*, docs.api_link, stop.bound and chat.* do not apply
 XUNIT2 = Path(__file__).with_name("junit_xunit2.xsd")
 
@@ -23,14 +24,14 @@ XUNIT2 = Path(__file__).with_name("junit_xunit2.xsd")
 @pytest.fixture(autouse=True)
 def _inner_sessions(pytester, monkeypatch):
     """Inner sessions find this repository's modules, in a fixed order, quietly."""
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("PYTHONPATH", SOURCE_PATH)
     monkeypatch.setenv(
         "PYTEST_ADDOPTS", "-W ignore::pytest.PytestDeprecationWarning -p no:randomly"
     )
 
 
 ECHO_CLASS = """
-from harness import LLMComplianceTests
+from pytest_llm_compliance import LLMComplianceTests
 from reference_llm import EchoLLM
 
 
@@ -55,8 +56,9 @@ def test_disable_socket_blocks_the_models_sockets_on_llm_items(pytester, echo_se
 
 SERVICE_CLASS = """
 import pytest
-from harness import LLMComplianceTests
+from pytest_llm_compliance import LLMComplianceTests
 from reference_llm import EchoServiceLLM
+from tests.paths import SOURCE_PATH
 
 {marker}
 class TestService(LLMComplianceTests):
@@ -150,7 +152,7 @@ import pytest
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from bench.models import EchoChatModel
-from harness.standard_tests import LLMComplianceMixin
+from pytest_llm_compliance.standard_tests import LLMComplianceMixin
 from reference_llm import EchoLLM
 
 
@@ -209,7 +211,7 @@ def test_the_mixin_enforces_no_overrides_beside_langchain_tests(pytester):
 
 def test_the_test_class_needs_no_langchain_tests():
     code = (
-        "import sys, harness.testclass, harness.standard_tests\n"
+        "import sys, pytest_llm_compliance.testclass, pytest_llm_compliance.standard_tests\n"
         "print(sorted(m for m in sys.modules if m.startswith('langchain_tests')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.registry import catalog
 
-from harness import check_llm
-from harness.registry import catalog
 from tests.real_classes import all_cases, running
 
 CASES = all_cases()

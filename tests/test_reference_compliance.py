@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
+from pytest_llm_compliance import LLMComplianceTests
 
-from harness import LLMComplianceTests
 from reference_llm import EchoLLM, EchoServiceLLM
 from tests.conftest import SERVICE_KEY
 

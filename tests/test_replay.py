@@ -18,17 +18,17 @@ import httpx
 import jsonschema
 import pytest
 import yaml
+from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.cli import main
+from pytest_llm_compliance.outcomes import CheckRecord
+from pytest_llm_compliance.redact import Redactor
+from pytest_llm_compliance.report import SCHEMA_PATH
+from pytest_llm_compliance.settings import SettingsError, merge
+from pytest_llm_compliance.transport.cassettes import CassetteTransport, StampedPersister, staleness
+from pytest_llm_compliance.transport.chunks import pieces
+from pytest_llm_compliance.transport.scrub import Scrubber, fingerprint
+from pytest_llm_compliance.transport.verdicts import UNMEASURED
 
-from harness import check_llm
-from harness.cli import main
-from harness.outcomes import CheckRecord
-from harness.redact import Redactor
-from harness.report import SCHEMA_PATH
-from harness.settings import SettingsError, merge
-from harness.transport.cassettes import CassetteTransport, StampedPersister, staleness
-from harness.transport.chunks import pieces
-from harness.transport.scrub import Scrubber, fingerprint
-from harness.transport.verdicts import UNMEASURED
 from reference_llm import EchoServiceLLM
 from reference_llm.server import EchoServer
 from tests.conftest import SERVICE_KEY
@@ -479,7 +479,7 @@ def test_the_test_class_attributes_replay_and_a_missing_cassette_says_re_record(
 ):
     pytester.makepyfile(
         f"""
-from harness import LLMComplianceTests
+from pytest_llm_compliance import LLMComplianceTests
 from reference_llm.service import EchoServiceLLM
 
 

@@ -18,12 +18,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from pytest_llm_compliance.cli import main
+from pytest_llm_compliance.outcomes import Outcome
+from pytest_llm_compliance.report_html import to_html
+from pytest_llm_compliance.scan import ScanResult, scan
+from pytest_llm_compliance.scan_modules import ScanJob
 
-from harness.cli import main
-from harness.outcomes import Outcome
-from harness.report_html import to_html
-from harness.scan import ScanResult, scan
-from harness.scan_modules import ScanJob
 from tests.scan_fixture import broken
 from tests.test_scan import IDS
 

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from pytest_llm_compliance.cli import main
+from pytest_llm_compliance.report import SCHEMA_PATH
+from pytest_llm_compliance.scan import ScanResult, scan, scan_checks
+from pytest_llm_compliance.scan_modules import ScanError, ScanJob, module_names
 
-from harness.cli import main
-from harness.report import SCHEMA_PATH
-from harness.scan import ScanResult, scan, scan_checks
-from harness.scan_modules import ScanError, ScanJob, module_names
+from tests.paths import SOURCE_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = (
@@ -240,11 +241,11 @@ def test_hostile_modules_cost_their_own_result_and_the_scan_ends():
 
 
 def _scan_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "harness.cli", "scan", "tests.scan_fixture", *args]
+    return [sys.executable, "-m", "pytest_llm_compliance.cli", "scan", "tests.scan_fixture", *args]
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    return {**os.environ, "PYTHONPATH": SOURCE_PATH, "NO_COLOR": "1"}
 
 
 def test_no_progress_line_in_a_pipe():
@@ -292,8 +293,8 @@ def test_the_scan_prints_no_secret_from_the_environment(monkeypatch):
 
 
 def test_an_error_of_the_harness_exits_3(monkeypatch):
-    from harness import registry
-    from harness import scan as scan_module
+    from pytest_llm_compliance import registry
+    from pytest_llm_compliance import scan as scan_module
 
     def broken(obs):
         raise RuntimeError("a bug of the harness")
@@ -311,7 +312,7 @@ def test_an_error_of_the_harness_exits_3(monkeypatch):
 
 
 def test_a_modules_time_limit_runs_from_when_its_worker_takes_it_up():
-    from harness.scan_pool import STARTUP_S, _Worker
+    from pytest_llm_compliance.scan_pool import STARTUP_S, _Worker
 
     worker = _Worker(process=None, conn=None, module="m", since=100.0)  # type: ignore[arg-type]
     assert worker.deadline(5.0) == 105.0 + STARTUP_S  # a fresh worker may start up first

@@ -18,8 +18,9 @@ import warnings
 from pathlib import Path
 
 import pytest
+from pytest_llm_compliance.introspect import CREDENTIAL_PATTERNS
 
-from harness.introspect import CREDENTIAL_PATTERNS
+from tests.paths import SOURCE_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWN_PLAIN = {
@@ -41,11 +42,17 @@ def scanned(community, tmp_path_factory):
     started = time.perf_counter()
     result = subprocess.run(
         [
-            *(sys.executable, "-m", "harness.cli", "scan", "langchain_community.llms"),
+            *(
+                sys.executable,
+                "-m",
+                "pytest_llm_compliance.cli",
+                "scan",
+                "langchain_community.llms",
+            ),
             *("--workers", "2", "--report-json", str(report)),
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+        env={**os.environ, "PYTHONPATH": SOURCE_PATH, "NO_COLOR": "1"},
         capture_output=True,
         text=True,
         timeout=300,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+import pytest_llm_compliance.checks  # noqa: F401  (here, not first in an inner run that pytester unloads)
 
-import harness.checks  # noqa: F401  (here, not first in an inner run that pytester unloads)
 from tests.test_scan import EXPECTED, IDS
 
 

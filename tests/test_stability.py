@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from pytest_llm_compliance import check_llm
 
-from harness import check_llm
 from reference_llm import EchoServiceLLM
 from tests.conftest import SERVICE_KEY
 from tests.gallery import PARAMS, RandomWords

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.outcomes import Outcome
+from pytest_llm_compliance.stop_plan import plan_stops
 
-from harness import check_llm
-from harness.outcomes import Outcome
-from harness.stop_plan import plan_stops
 from tests.gallery import BROKEN, PARAMS, RandomWords, StripsStop
 
 ECHO = "reference_llm:EchoLLM"

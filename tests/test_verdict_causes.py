@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from harness import check_llm
-from harness.outcomes import Outcome
-from harness.registry import catalog
-from harness.report import Report, TargetReport, to_markdown
-from harness.settings import merge
+from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.outcomes import Outcome
+from pytest_llm_compliance.registry import catalog
+from pytest_llm_compliance.report import Report, TargetReport, to_markdown
+from pytest_llm_compliance.settings import merge
 
 PARAMS = {"n": 64}
 

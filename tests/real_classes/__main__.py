@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from harness import check_llm
+from pytest_llm_compliance import check_llm
+
 from tests.real_classes import all_cases, running
 
 ONE_VERDICT = "one defect, one verdict"

@@ -21,7 +21,8 @@ import sys
 import time
 from collections import Counter
 
-from harness import check_llm
+from pytest_llm_compliance import check_llm
+
 from tests.real_classes import running
 from tests.real_classes.chat_openai import CANCEL_SWALLOWED, CASES
 

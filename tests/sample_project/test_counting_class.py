@@ -1,8 +1,7 @@
 """The same model through a test class, with other params: a target of its own."""
 
 from counting_llm import CountingLLM
-
-from harness import LLMComplianceTests
+from pytest_llm_compliance import LLMComplianceTests
 
 
 class TestCountingLLM(LLMComplianceTests):

@@ -1,0 +1,49 @@
+"""pytest-llm-compliance: LangChain's custom-LLM checklist as executable checks.
+
+The public face: ``check_llm`` runs the checklist from Python and returns one
+record per check; ``LLMComplianceTests`` runs it in a pytest suite. Both are
+imported lazily, so that importing ``pytest_llm_compliance`` (as the pytest plugin does in
+every session) stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from pytest_llm_compliance.engine import check_llm
+    from pytest_llm_compliance.outcomes import CheckRecord, Outcome
+    from pytest_llm_compliance.registry import catalog
+    from pytest_llm_compliance.settings import SettingsError
+    from pytest_llm_compliance.targets import TargetError
+    from pytest_llm_compliance.testclass import LLMComplianceTests
+
+_LAZY = {
+    "check_llm": "pytest_llm_compliance.engine",
+    "CheckRecord": "pytest_llm_compliance.outcomes",
+    "Outcome": "pytest_llm_compliance.outcomes",
+    "catalog": "pytest_llm_compliance.registry",
+    "SettingsError": "pytest_llm_compliance.settings",
+    "TargetError": "pytest_llm_compliance.targets",
+    "LLMComplianceTests": "pytest_llm_compliance.testclass",
+}
+__all__ = [
+    "CheckRecord",
+    "LLMComplianceTests",
+    "Outcome",
+    "SettingsError",
+    "TargetError",
+    "__version__",
+    "catalog",
+    "check_llm",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'pytest_llm_compliance' has no attribute {name!r}")
