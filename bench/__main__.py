@@ -84,7 +84,7 @@ def overhead(repeats: int, empty: Path) -> dict[str, Any]:
 
     Side by side: in a child process (the default) and in-process (``--isolation none``).
     """
-    command = [PYTHON, "-m", "pytest_llm_compliance.cli", "check", "--isolation"]
+    command = [PYTHON, "-m", "pytest_llm_compliance.faces.cli.main", "check", "--isolation"]
     floor, isolated, inline = [], [], []
     for _ in range(repeats):
         floor.append(wall(FLOOR, empty))
@@ -103,7 +103,8 @@ def overhead(repeats: int, empty: Path) -> dict[str, Any]:
 def import_cost(repeats: int, empty: Path) -> dict[str, Any]:
     """Importing the plugin, and a pytest session that checks no LLM, with and without it."""
     probe = (  # pytest is imported first: what is measured is the plugin's own cost
-        "import pytest, time; t = time.perf_counter(); import pytest_llm_compliance.plugin; "
+        "import pytest, time; t = time.perf_counter(); "
+        "import pytest_llm_compliance.faces.pytest.plugin; "
         "print(time.perf_counter() - t)"
     )
     seconds = [
@@ -125,11 +126,11 @@ def import_cost(repeats: int, empty: Path) -> dict[str, Any]:
 
 def cost(target: str = "reference_llm:EchoLLM") -> dict[str, Any]:
     """Model calls of the full catalog on ``target``, per observation and in total."""
+    from pytest_llm_compliance.core.registry import catalog
+    from pytest_llm_compliance.core.settings import Settings
+    from pytest_llm_compliance.core.targets import load_target
     from pytest_llm_compliance.engine import run_check
-    from pytest_llm_compliance.observe import Observations
-    from pytest_llm_compliance.registry import catalog
-    from pytest_llm_compliance.settings import Settings
-    from pytest_llm_compliance.targets import load_target
+    from pytest_llm_compliance.observe.core import Observations
 
     obs = Observations(load_target(target, {"n": 64}), Settings())
     records = [run_check(check, obs) for check in catalog().values()]
@@ -231,7 +232,15 @@ def scan_rate(empty: Path, target: str = SCAN_TARGET, workers: int = 2) -> dict[
     if not installed:
         return {"target": target, "workers": workers, "installed": False}
     report_path = empty / "scan.json"
-    command = [PYTHON, "-m", "pytest_llm_compliance.cli", "scan", target, "--workers", str(workers)]
+    command = [
+        PYTHON,
+        "-m",
+        "pytest_llm_compliance.faces.cli.main",
+        "scan",
+        target,
+        "--workers",
+        str(workers),
+    ]
     started = time.perf_counter()
     result = subprocess.run(
         [*command, "--report-json", str(report_path)],

@@ -11,9 +11,9 @@ import inspect
 
 import pytest
 from pytest_llm_compliance import check_llm
-from pytest_llm_compliance.introspect import read_facts
-from pytest_llm_compliance.outcomes import Outcome
-from pytest_llm_compliance.registry import catalog
+from pytest_llm_compliance.core.outcomes import Outcome
+from pytest_llm_compliance.core.registry import catalog
+from pytest_llm_compliance.observe.introspect import read_facts
 
 from tests import accuracy_models as models
 from tests.gallery import PARAMS
@@ -125,7 +125,7 @@ def test_a_vendor_sdks_sync_open_on_the_loop_fails_non_blocking():
 def test_langchain_core_and_the_harness_are_never_blamed():
     import langchain_core
     import pytest_llm_compliance
-    from pytest_llm_compliance.loop_monitor import blame_scope
+    from pytest_llm_compliance.observe.loop_monitor import blame_scope
 
     scope = blame_scope(models.CallOnly)
     excluded = " ".join(scope.excluded)
@@ -141,7 +141,7 @@ def test_a_stall_in_which_the_loop_thread_did_not_run_is_not_the_models():
     that is the same as a thread the OS did not schedule, and must not count."""
     import select
 
-    from pytest_llm_compliance.loop_monitor import watch
+    from pytest_llm_compliance.observe.loop_monitor import watch
 
     async def descheduled() -> None:
         select.select([], [], [], 0.12)  # the thread waits, as when the OS does not run it
@@ -219,7 +219,7 @@ def test_no_check_passes_on_a_model_that_cannot_be_called(check_id):
 
 def test_a_users_module_named_like_a_stdlib_one_is_still_the_users():
     """``abc_models`` starts like ``abc`` but is the user's code, not LangChain's interface."""
-    from pytest_llm_compliance.introspect import is_framework
+    from pytest_llm_compliance.observe.introspect import is_framework
 
     cls = type("Probe", (), {"__module__": "abc_models"})
     assert not is_framework(cls)

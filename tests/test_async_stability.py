@@ -7,7 +7,7 @@ import time
 
 import pytest
 from pytest_llm_compliance import check_llm
-from pytest_llm_compliance.outcomes import Outcome
+from pytest_llm_compliance.core.outcomes import Outcome
 
 from tests.gallery import PARAMS, BusyAstream, OrphanedProducer, SleepsInAcall
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from pytest_llm_compliance.cli import main
-from pytest_llm_compliance.report import SCHEMA_PATH
+from pytest_llm_compliance.faces.cli.main import main
+from pytest_llm_compliance.reports.formats import SCHEMA_PATH
 
 BROKEN = "tests.gallery:BatchOutOfOrder"
 PARAMS = '{"n": 64}'
@@ -327,7 +327,7 @@ def test_the_progress_line_follows_the_colour_choice(monkeypatch, env, args, dra
 
 
 def test_every_option_has_help_text():
-    from pytest_llm_compliance.cli import build_parser
+    from pytest_llm_compliance.faces.cli.main import build_parser
 
     parser = build_parser()
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]

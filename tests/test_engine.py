@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from pytest_llm_compliance import SettingsError, TargetError, check_llm
+from pytest_llm_compliance.core.outcomes import Outcome, Verdict
+from pytest_llm_compliance.core.registry import Check, catalog, select
+from pytest_llm_compliance.core.settings import Settings
+from pytest_llm_compliance.core.targets import load_target
 from pytest_llm_compliance.engine import apply_expectation, run_check
-from pytest_llm_compliance.observe import Observations
-from pytest_llm_compliance.outcomes import Outcome, Verdict
-from pytest_llm_compliance.registry import Check, catalog, select
-from pytest_llm_compliance.settings import Settings
-from pytest_llm_compliance.targets import load_target
+from pytest_llm_compliance.observe.core import Observations
 
 from tests.gallery import PARAMS, BatchOutOfOrder
 
@@ -193,8 +193,8 @@ def test_one_event_loop_per_target_even_when_asked_from_many_threads():
     """``cached_property`` has no lock since Python 3.12: the loop is made under one."""
     import threading
 
-    from pytest_llm_compliance.settings import Settings
-    from pytest_llm_compliance.targets import load_target
+    from pytest_llm_compliance.core.settings import Settings
+    from pytest_llm_compliance.core.targets import load_target
 
     obs = Observations(load_target("reference_llm:EchoLLM", {"n": 8}), Settings())
     barrier, loops = threading.Barrier(8), []

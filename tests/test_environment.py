@@ -15,13 +15,13 @@ import jsonschema
 import pytest
 import requests
 from pytest_llm_compliance import check_llm
-from pytest_llm_compliance.cli import EXIT_COULD_NOT_CHECK, EXIT_FAILED, main
-from pytest_llm_compliance.environment import refusal
-from pytest_llm_compliance.no_network import no_network
-from pytest_llm_compliance.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.registry import catalog
-from pytest_llm_compliance.report import SCHEMA_PATH, Report, TargetReport
-from pytest_llm_compliance.settings import merge
+from pytest_llm_compliance.core.environment import refusal
+from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
+from pytest_llm_compliance.core.registry import catalog
+from pytest_llm_compliance.core.settings import merge
+from pytest_llm_compliance.faces.cli.main import EXIT_COULD_NOT_CHECK, EXIT_FAILED, main
+from pytest_llm_compliance.reports.formats import SCHEMA_PATH, Report, TargetReport
+from pytest_llm_compliance.scan.no_network import no_network
 
 from reference_llm import EchoServiceLLM
 from tests.conftest import SERVICE_KEY
@@ -203,7 +203,7 @@ def test_a_models_own_error_still_fails(model, shown):
 MIXIN_UNIT_TESTS = """
 from langchain_tests.unit_tests import ChatModelUnitTests
 
-from pytest_llm_compliance.standard_tests import LLMComplianceMixin
+from pytest_llm_compliance.faces.pytest.mixin import LLMComplianceMixin
 from reference_llm import EchoServiceChatModel
 
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from pytest_llm_compliance import check_llm
-from pytest_llm_compliance.targets import TargetError
+from pytest_llm_compliance.core.targets import TargetError
 
 from tests import hostile_construction as hostile
 from tests.paths import SOURCE_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-c", "from pytest_llm_compliance.cli import run; run()"]
+CLI = [sys.executable, "-c", "from pytest_llm_compliance.faces.cli.main import run; run()"]
 MODULE = "tests.hostile_construction"
 
 

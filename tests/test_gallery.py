@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from pytest_llm_compliance import check_llm
-from pytest_llm_compliance.outcomes import Outcome
+from pytest_llm_compliance.core.outcomes import Outcome
 
 from reference_llm import EchoServiceChatModel, EchoServiceLLM
 from tests.conftest import SERVICE_KEY
@@ -31,7 +31,7 @@ def test_broken_model_fails_exactly_its_check(model, check_id):
 
 
 def test_every_check_of_the_catalog_has_a_broken_model():
-    from pytest_llm_compliance.registry import catalog
+    from pytest_llm_compliance.core.registry import catalog
 
     assert set(catalog()) == set(ALL_BROKEN.values())
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pytest_llm_compliance.registry import catalog
+from pytest_llm_compliance.core.registry import catalog
 
 from tests import hostile_process as hostile
 from tests.paths import SOURCE_PATH
@@ -321,7 +321,7 @@ def test_the_parent_imports_neither_the_model_nor_langchain(tmp_path):
     """
     code = (
         "import sys\n"
-        "from pytest_llm_compliance.cli import main\n"
+        "from pytest_llm_compliance.faces.cli.main import main\n"
         "main(['check', 'tests.hostile_process:ExitsInCall', '--params', '{\"n\": 64}',"
         " '--select', 'docs', '--report-html', 'r.html', '--report-json', 'r.json',"
         " '--report-md', 'r.md', '--junitxml', 'r.xml'], out=open('/dev/null', 'w'))\n"
@@ -343,10 +343,12 @@ def test_the_parent_imports_neither_the_model_nor_langchain(tmp_path):
 
 
 def test_the_catalog_file_is_the_live_catalog():
-    from pytest_llm_compliance.registry import CATALOG_FILE, catalog
+    from pytest_llm_compliance.core.registry import CATALOG_FILE, catalog
 
     written = json.loads(CATALOG_FILE.read_text())
     live = [
         {"id": c.id, "rule": c.rule, "source": c.source, "fix": c.fix} for c in catalog().values()
     ]
-    assert written == live, "run `python -m pytest_llm_compliance.registry` to rewrite catalog.json"
+    assert written == live, (
+        "run `python -m pytest_llm_compliance.core.registry` to rewrite catalog.json"
+    )

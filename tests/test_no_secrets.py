@@ -29,7 +29,7 @@ def test_no_output_of_a_run_over_the_whole_gallery_holds_a_secret(tmp_path, monk
         canaries.extend(made.values())
         return made
 
-    monkeypatch.setattr("pytest_llm_compliance.observe.make_canaries", known_canaries)
+    monkeypatch.setattr("pytest_llm_compliance.observe.core.make_canaries", known_canaries)
     for name, value in ENVIRONMENT_SECRETS.items():
         monkeypatch.setenv(name, value)
     summary = tmp_path / "summary.md"

@@ -263,7 +263,7 @@ def test_summary_is_printed_once_under_xdist(pytester):
 
 def test_importing_the_plugin_imports_no_langchain():
     code = (
-        "import sys, pytest_llm_compliance.plugin\n"
+        "import sys, pytest_llm_compliance.faces.pytest.plugin\n"
         "heavy = ('langchain', 'pydantic', 'httpx')\n"
         "heavy = sorted(m for m in sys.modules if m.startswith(heavy))\n"
         "print(heavy)\n"

@@ -152,7 +152,7 @@ import pytest
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from bench.models import EchoChatModel
-from pytest_llm_compliance.standard_tests import LLMComplianceMixin
+from pytest_llm_compliance.faces.pytest.mixin import LLMComplianceMixin
 from reference_llm import EchoLLM
 
 
@@ -211,7 +211,9 @@ def test_the_mixin_enforces_no_overrides_beside_langchain_tests(pytester):
 
 def test_the_test_class_needs_no_langchain_tests():
     code = (
-        "import sys, pytest_llm_compliance.testclass, pytest_llm_compliance.standard_tests\n"
+        "import sys\n"
+        "import pytest_llm_compliance.faces.pytest.testclass\n"
+        "import pytest_llm_compliance.faces.pytest.mixin\n"
         "print(sorted(m for m in sys.modules if m.startswith('langchain_tests')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

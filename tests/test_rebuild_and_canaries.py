@@ -18,13 +18,13 @@ import pytest
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from pydantic import Field, SecretStr, model_validator
 from pytest_llm_compliance import check_llm
-from pytest_llm_compliance.canary import canary_pattern, find_leaks
-from pytest_llm_compliance.destinations import destinations
-from pytest_llm_compliance.host_guard import POLICY as HOST_POLICY
-from pytest_llm_compliance.host_guard import Guard, HostRefused, Recording
-from pytest_llm_compliance.host_guard import install as install_host_guard
-from pytest_llm_compliance.outcomes import Outcome
-from pytest_llm_compliance.targets import GoesElsewhere, load_target
+from pytest_llm_compliance.core.outcomes import Outcome
+from pytest_llm_compliance.core.targets import GoesElsewhere, load_target
+from pytest_llm_compliance.observe.canary import canary_pattern, find_leaks
+from pytest_llm_compliance.observe.destinations import destinations
+from pytest_llm_compliance.observe.host_guard import POLICY as HOST_POLICY
+from pytest_llm_compliance.observe.host_guard import Guard, HostRefused, Recording
+from pytest_llm_compliance.observe.host_guard import install as install_host_guard
 
 from reference_llm import EchoServiceLLM
 from reference_llm.server import COMPLETIONS
@@ -410,7 +410,7 @@ def _one(model: Any, params: dict[str, Any], check_id: str) -> Any:
 
 
 def test_a_shared_object_counts_only_when_it_holds_the_users_key():
-    from pytest_llm_compliance.targets import holds_secret
+    from pytest_llm_compliance.core.targets import holds_secret
 
     with httpx.Client(headers={"Authorization": f"Bearer {SERVICE_KEY}"}) as client:
         assert holds_secret(client, {SERVICE_KEY})

@@ -19,11 +19,11 @@ import jsonschema
 import pytest
 import yaml
 from pytest_llm_compliance import check_llm
-from pytest_llm_compliance.cli import main
-from pytest_llm_compliance.outcomes import CheckRecord
-from pytest_llm_compliance.redact import Redactor
-from pytest_llm_compliance.report import SCHEMA_PATH
-from pytest_llm_compliance.settings import SettingsError, merge
+from pytest_llm_compliance.core.outcomes import CheckRecord
+from pytest_llm_compliance.core.redact import Redactor
+from pytest_llm_compliance.core.settings import SettingsError, merge
+from pytest_llm_compliance.faces.cli.main import main
+from pytest_llm_compliance.reports.formats import SCHEMA_PATH
 from pytest_llm_compliance.transport.cassettes import CassetteTransport, StampedPersister, staleness
 from pytest_llm_compliance.transport.chunks import pieces
 from pytest_llm_compliance.transport.scrub import Scrubber, fingerprint

@@ -18,11 +18,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from pytest_llm_compliance.cli import main
-from pytest_llm_compliance.outcomes import Outcome
-from pytest_llm_compliance.report_html import to_html
-from pytest_llm_compliance.scan import ScanResult, scan
-from pytest_llm_compliance.scan_modules import ScanJob
+from pytest_llm_compliance.core.outcomes import Outcome
+from pytest_llm_compliance.faces.cli.main import main
+from pytest_llm_compliance.reports.html import to_html
+from pytest_llm_compliance.scan.modules import ScanJob
+from pytest_llm_compliance.scan.scanner import ScanResult, scan
 
 from tests.scan_fixture import broken
 from tests.test_scan import IDS

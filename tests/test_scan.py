@@ -20,10 +20,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from pytest_llm_compliance.cli import main
-from pytest_llm_compliance.report import SCHEMA_PATH
-from pytest_llm_compliance.scan import ScanResult, scan, scan_checks
-from pytest_llm_compliance.scan_modules import ScanError, ScanJob, module_names
+from pytest_llm_compliance.faces.cli.main import main
+from pytest_llm_compliance.reports.formats import SCHEMA_PATH
+from pytest_llm_compliance.scan.modules import ScanError, ScanJob, module_names
+from pytest_llm_compliance.scan.scanner import ScanResult, scan, scan_checks
 
 from tests.paths import SOURCE_PATH
 
@@ -241,7 +241,14 @@ def test_hostile_modules_cost_their_own_result_and_the_scan_ends():
 
 
 def _scan_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest_llm_compliance.cli", "scan", "tests.scan_fixture", *args]
+    return [
+        sys.executable,
+        "-m",
+        "pytest_llm_compliance.faces.cli.main",
+        "scan",
+        "tests.scan_fixture",
+        *args,
+    ]
 
 
 def _env() -> dict[str, str]:
@@ -312,7 +319,7 @@ def test_an_error_of_the_harness_exits_3(monkeypatch):
 
 
 def test_a_modules_time_limit_runs_from_when_its_worker_takes_it_up():
-    from pytest_llm_compliance.scan_pool import STARTUP_S, _Worker
+    from pytest_llm_compliance.scan.pool import STARTUP_S, _Worker
 
     worker = _Worker(process=None, conn=None, module="m", since=100.0)  # type: ignore[arg-type]
     assert worker.deadline(5.0) == 105.0 + STARTUP_S  # a fresh worker may start up first

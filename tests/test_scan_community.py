@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from pytest_llm_compliance.introspect import CREDENTIAL_PATTERNS
+from pytest_llm_compliance.observe.introspect import CREDENTIAL_PATTERNS
 
 from tests.paths import SOURCE_PATH
 
@@ -45,7 +45,7 @@ def scanned(community, tmp_path_factory):
             *(
                 sys.executable,
                 "-m",
-                "pytest_llm_compliance.cli",
+                "pytest_llm_compliance.faces.cli.main",
                 "scan",
                 "langchain_community.llms",
             ),

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from langchain_core.language_models.llms import LLM
 from pydantic import Field, SecretStr, model_validator
-from pytest_llm_compliance.introspect import (
+from pytest_llm_compliance.core.registry import catalog
+from pytest_llm_compliance.observe.introspect import (
     class_facts,
     is_credential_name,
     read_facts,
     unvalidated,
 )
-from pytest_llm_compliance.registry import catalog
-from pytest_llm_compliance.sources import class_source
+from pytest_llm_compliance.observe.sources import class_source
 
 
 class _Base(LLM):

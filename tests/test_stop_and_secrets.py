@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from pytest_llm_compliance import check_llm
-from pytest_llm_compliance.outcomes import Outcome
-from pytest_llm_compliance.stop_plan import plan_stops
+from pytest_llm_compliance.core.outcomes import Outcome
+from pytest_llm_compliance.observe.stop_plan import plan_stops
 
 from tests.gallery import BROKEN, PARAMS, RandomWords, StripsStop
 

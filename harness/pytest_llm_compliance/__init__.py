@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
+    from pytest_llm_compliance.core.registry import catalog
+    from pytest_llm_compliance.core.settings import SettingsError
+    from pytest_llm_compliance.core.targets import TargetError
     from pytest_llm_compliance.engine import check_llm
-    from pytest_llm_compliance.outcomes import CheckRecord, Outcome
-    from pytest_llm_compliance.registry import catalog
-    from pytest_llm_compliance.settings import SettingsError
-    from pytest_llm_compliance.targets import TargetError
-    from pytest_llm_compliance.testclass import LLMComplianceTests
+    from pytest_llm_compliance.faces.pytest.testclass import LLMComplianceTests
 
 _LAZY = {
     "check_llm": "pytest_llm_compliance.engine",
-    "CheckRecord": "pytest_llm_compliance.outcomes",
-    "Outcome": "pytest_llm_compliance.outcomes",
-    "catalog": "pytest_llm_compliance.registry",
-    "SettingsError": "pytest_llm_compliance.settings",
-    "TargetError": "pytest_llm_compliance.targets",
-    "LLMComplianceTests": "pytest_llm_compliance.testclass",
+    "CheckRecord": "pytest_llm_compliance.core.outcomes",
+    "Outcome": "pytest_llm_compliance.core.outcomes",
+    "catalog": "pytest_llm_compliance.core.registry",
+    "SettingsError": "pytest_llm_compliance.core.settings",
+    "TargetError": "pytest_llm_compliance.core.targets",
+    "LLMComplianceTests": "pytest_llm_compliance.faces.pytest.testclass",
 }
 __all__ = [
     "CheckRecord",

@@ -7,10 +7,9 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from pytest_llm_compliance.environment import environment_error, refusal
-from pytest_llm_compliance.exc_text import one_line
-from pytest_llm_compliance.observe import Observations, reading
-from pytest_llm_compliance.outcomes import (
+from pytest_llm_compliance.core.environment import environment_error, refusal
+from pytest_llm_compliance.core.exc_text import one_line
+from pytest_llm_compliance.core.outcomes import (
     HARNESS,
     CheckFailed,
     CheckRecord,
@@ -18,10 +17,11 @@ from pytest_llm_compliance.outcomes import (
     Verdict,
     skipped,
 )
-from pytest_llm_compliance.redact import ACTIVE
-from pytest_llm_compliance.registry import Check, catalog, select
-from pytest_llm_compliance.settings import Settings, SettingsError, merge
-from pytest_llm_compliance.targets import Target, TargetError, load_target
+from pytest_llm_compliance.core.redact import ACTIVE
+from pytest_llm_compliance.core.registry import Check, catalog, select
+from pytest_llm_compliance.core.settings import Settings, SettingsError, merge
+from pytest_llm_compliance.core.targets import Target, TargetError, load_target
+from pytest_llm_compliance.observe.core import Observations, reading
 from pytest_llm_compliance.transport.verdicts import overrule, replay_skip
 
 REPORT_URL = "https://github.com/pytest-llm-compliance/pytest-llm-compliance/issues"
@@ -84,7 +84,7 @@ def refused_by_environment(
     """The environment's refusal of a call behind a check, in place of its verdict.
 
     A call the environment refused (a blocked socket, a service that cannot be
-    reached: ``pytest_llm_compliance.environment``) judged nothing, so no verdict drawn from it
+    reached: ``core.environment``) judged nothing, so no verdict drawn from it
     stands, ``passed`` included. The calls behind a check are those of the
     observations it declares (``uses``) and those it read; a ``skipped`` stands
     unless the check read a refused call (``streaming.*`` on a class that does not

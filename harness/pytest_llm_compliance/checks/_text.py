@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_llm_compliance.redact import redact_active
+from pytest_llm_compliance.core.redact import redact_active
 
 EXCERPT_LENGTH = 80
 

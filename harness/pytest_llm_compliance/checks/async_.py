@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pytest_llm_compliance.cancellation import GRACE_S, Cancelled
 from pytest_llm_compliance.checks._text import counted, excerpt
-from pytest_llm_compliance.observe import Call, Observations
-from pytest_llm_compliance.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.registry import check
+from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
+from pytest_llm_compliance.core.registry import check
+from pytest_llm_compliance.observe.cancellation import GRACE_S, Cancelled
+from pytest_llm_compliance.observe.core import Call, Observations
 
 PARITY_FIX = """
 # Share one implementation between the twins; only the I/O differs:
@@ -123,7 +123,7 @@ def non_blocking(obs: Observations) -> Verdict:
     """Blocking calls made while the model's async methods run, and loop stalls.
 
     Blamed: every module but langchain-core and the harness, so a vendor SDK's
-    sync I/O counts (``pytest_llm_compliance.loop_monitor``). A stall counts the loop
+    sync I/O counts (``observe.loop_monitor``). A stall counts the loop
     thread's CPU time, so a busy machine is never blamed on the model. Every
     path that breaks the rule is named.
     """

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pytest_llm_compliance.checks._text import excerpt
-from pytest_llm_compliance.observe import Call, Observations
-from pytest_llm_compliance.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.registry import check
+from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
+from pytest_llm_compliance.core.registry import check
+from pytest_llm_compliance.observe.core import Call, Observations
 
 LIFECYCLE_FIX = """
 # Let LangChain fire on_llm_start/on_llm_end: override _call/_stream, not

@@ -13,11 +13,11 @@ import operator
 from typing import Any
 
 from pytest_llm_compliance.checks._text import excerpt
-from pytest_llm_compliance.observe import Call, Observations
-from pytest_llm_compliance.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.registry import check
-from pytest_llm_compliance.targets import one_line
-from pytest_llm_compliance.tools import TOOL_NAMES
+from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
+from pytest_llm_compliance.core.registry import check
+from pytest_llm_compliance.core.targets import one_line
+from pytest_llm_compliance.observe.core import Call, Observations
+from pytest_llm_compliance.observe.tools import TOOL_NAMES
 
 STREAMS = ("stream", "astream")
 USAGE_FIX = """
@@ -263,7 +263,7 @@ def _tool_invoke(obs: Observations, call: Call) -> Any:
     fix=TOOLS_FIX,
 )
 def tool_calls(obs: Observations) -> Verdict:
-    """Two tools are bound and the prompt names both (``pytest_llm_compliance.tools``).
+    """Two tools are bound and the prompt names both (``observe.tools``).
 
     A model that answers without calling a tool is skipped, never passed.
     Two calls in one answer must keep distinct indexes in the stream, else

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pytest_llm_compliance.observe import Observations
-from pytest_llm_compliance.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.registry import check
+from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
+from pytest_llm_compliance.core.registry import check
+from pytest_llm_compliance.observe.core import Observations
 
 CALL_METHODS = re.compile(r"\.(a?invoke|a?stream|a?batch)\(")
 LEGACY_METHODS = re.compile(r"\.(__call__|a?predict|a?predict_messages|a?generate|run|arun)\(")

@@ -10,11 +10,11 @@ import textwrap
 from typing import Any, cast
 
 from pytest_llm_compliance.checks._text import excerpt
-from pytest_llm_compliance.introspect import defined_by_user
-from pytest_llm_compliance.observe import Observations
-from pytest_llm_compliance.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.registry import check
-from pytest_llm_compliance.targets import one_line
+from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
+from pytest_llm_compliance.core.registry import check
+from pytest_llm_compliance.core.targets import one_line
+from pytest_llm_compliance.observe.core import Observations
+from pytest_llm_compliance.observe.introspect import defined_by_user
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>|0x[0-9a-f]{6,}")
@@ -90,7 +90,7 @@ def identifying_params(obs: Observations) -> Verdict:
 
     Configurations told apart (0.3). Decision: a field is shown to change the
     output by trying it, never by its name. The harness rebuilds the model with
-    one init field changed (``pytest_llm_compliance.config_variants``: at most three of the
+    one init field changed (``observe.config_variants``: at most three of the
     class's own number or choice fields that the params do not name, never a
     credential, an address, the stop list or a transport setting such as a
     timeout), calls ``invoke`` once on each, and compares with the model's own

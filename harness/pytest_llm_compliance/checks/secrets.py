@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pytest_llm_compliance.canary import Leak
-from pytest_llm_compliance.introspect import is_secretstr, type_name
-from pytest_llm_compliance.observe import CALL_SURFACES, Observations
-from pytest_llm_compliance.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.registry import check
+from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
+from pytest_llm_compliance.core.registry import check
+from pytest_llm_compliance.observe.canary import Leak
+from pytest_llm_compliance.observe.core import CALL_SURFACES, Observations
+from pytest_llm_compliance.observe.introspect import is_secretstr, type_name
 
 SECRETSTR_FIX = """
 from langchain_core.utils import secret_from_env
@@ -105,7 +105,7 @@ def no_leak(obs: Observations) -> Verdict:
     run = obs.canary
     if run is None:
         return skipped(*NO_CREDENTIALS)
-    from pytest_llm_compliance.canary import find_leaks
+    from pytest_llm_compliance.observe.canary import find_leaks
 
     facts = obs.facts
     names = {name: tuple(n for n in (name, facts.fields[name].alias) if n) for name in run.canaries}

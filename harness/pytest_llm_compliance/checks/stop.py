@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pytest_llm_compliance.checks._code import reads_argument
 from pytest_llm_compliance.checks._text import excerpt
-from pytest_llm_compliance.observe import Call, Observations
-from pytest_llm_compliance.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.registry import check
-from pytest_llm_compliance.stop_plan import StopPlan
+from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
+from pytest_llm_compliance.core.registry import check
+from pytest_llm_compliance.observe.core import Call, Observations
+from pytest_llm_compliance.observe.stop_plan import StopPlan
 
 PATHS = ("invoke", "ainvoke", "stream", "astream")
 RESPECTED_FIX = """
@@ -79,7 +79,7 @@ def _paths(obs: Observations) -> tuple[dict[str, Call], list[str]]:
 def respected(obs: Observations) -> Verdict:
     """Deterministic models are held to exact answers, others to the invariant.
 
-    Each path gets its own stop list (``pytest_llm_compliance.stop_plan``); every path that
+    Each path gets its own stop list (``observe.stop_plan``); every path that
     breaks the rule is named in one message, with what it did.
     """
     plan = _plan_or_skip(obs)
@@ -288,8 +288,8 @@ def bound(obs: Observations) -> Verdict:
     4.1): a factory's instance is rebuilt with every init value it was given,
     SDK clients handed to its constructor included (``Target.rebuild``). When
     no such instance calls where the model does (its address fields and
-    clients, ``pytest_llm_compliance.destinations``), or one tries another host at call time
-    (refused by ``pytest_llm_compliance.host_guard``), the check is skipped with the reason:
+    clients, ``observe.destinations``), or one tries another host at call time
+    (refused by ``observe.host_guard``), the check is skipped with the reason:
     a call to the vendor's default host is not the model's behaviour.
     """
     if obs.facts.stop_field is None:

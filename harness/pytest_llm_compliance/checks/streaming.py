@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pytest_llm_compliance.checks._text import counted, excerpt
-from pytest_llm_compliance.observe import Call, Observations
-from pytest_llm_compliance.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.recorders import Event
-from pytest_llm_compliance.registry import check
+from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
+from pytest_llm_compliance.core.registry import check
+from pytest_llm_compliance.observe.core import Call, Observations
+from pytest_llm_compliance.observe.recorders import Event
 
 NEW_TOKEN_FIX = """
 def _stream(self, prompt, stop=None, run_manager=None, **kwargs) -> Iterator[GenerationChunk]:

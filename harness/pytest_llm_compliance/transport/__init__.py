@@ -3,9 +3,9 @@
 ``Observations`` makes every model call inside ``transport.cassette(label)``. Live,
 that does nothing. With cassettes (``Settings.cassettes``), the HTTP clients under
 the class are recorded to or replayed from one cassette per target and call
-(``pytest_llm_compliance.transport.cassettes``); the checks neither know nor care. What went wrong
+(``transport.cassettes``); the checks neither know nor care. What went wrong
 with a cassette is kept in ``problems``, by call label, for the checks' records
-(``pytest_llm_compliance.transport.verdicts``).
+(``transport.verdicts``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pytest_llm_compliance.outcomes import Outcome
+from pytest_llm_compliance.core.outcomes import Outcome
 
 if TYPE_CHECKING:
-    from pytest_llm_compliance.redact import Redactor
-    from pytest_llm_compliance.settings import Settings
+    from pytest_llm_compliance.core.redact import Redactor
+    from pytest_llm_compliance.core.settings import Settings
 
 
 @dataclass(frozen=True)

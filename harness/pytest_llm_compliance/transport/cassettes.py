@@ -6,7 +6,7 @@ check-catalog versions. Record modes are pytest-recording's: ``none`` replays on
 replays the others, ``all`` records every call again. A request a cassette does not
 hold, or a stale cassette, never goes to the network: the call fails and the checks
 that use it say to re-record. Secrets are scrubbed before anything is written
-(``pytest_llm_compliance.transport.scrub``), and what would be written is scanned: a hit is an error
+(``transport.scrub``), and what would be written is scanned: a hit is an error
 and nothing is written.
 """
 
@@ -29,9 +29,9 @@ from vcr.serializers import yamlserializer  # type: ignore[import-untyped]
 from vcr.serializers.compat import convert_to_unicode  # type: ignore[import-untyped]
 
 from pytest_llm_compliance import __version__
-from pytest_llm_compliance.no_network import no_network
-from pytest_llm_compliance.outcomes import ENVIRONMENT, HARNESS, Outcome
-from pytest_llm_compliance.redact import Redactor
+from pytest_llm_compliance.core.outcomes import ENVIRONMENT, HARNESS, Outcome
+from pytest_llm_compliance.core.redact import Redactor
+from pytest_llm_compliance.scan.no_network import no_network
 from pytest_llm_compliance.transport import Problem, Transport
 from pytest_llm_compliance.transport.chunks import played_as_events
 from pytest_llm_compliance.transport.scrub import Scrubber, is_credential_name, secrets_in
@@ -46,7 +46,7 @@ RERECORD = (
 
 def catalog_version() -> str:
     """A short digest of the check ids and their rules: it changes when a check does."""
-    from pytest_llm_compliance.registry import catalog_info
+    from pytest_llm_compliance.core.registry import catalog_info
 
     rules = sorted((info.id, info.rule) for info in catalog_info().values())
     return hashlib.sha256(json.dumps(rules).encode()).hexdigest()[:12]

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pytest_llm_compliance.redact import Redactor
+from pytest_llm_compliance.core.redact import Redactor
 
 CANARY = re.compile(r"lcc-canary-(\w+)-(\w+)")
 """A canary of ``canary.make_canaries`` (``lcc-canary-FIELD-SUFFIX``); group 1 is its field

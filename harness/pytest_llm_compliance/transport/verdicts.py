@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from pytest_llm_compliance.outcomes import Verdict, skipped
+from pytest_llm_compliance.core.outcomes import Verdict, skipped
 
 if TYPE_CHECKING:
-    from pytest_llm_compliance.observe import Observations
+    from pytest_llm_compliance.observe.core import Observations
 
 UNMEASURED = {
     "async.non_blocking": "no socket is touched on replay, so a sync client on the event "
