@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from pytest_llm_compliance import __version__
+from pytest_llm_compliance.faces.cli.common import UsageProblem
 
 if TYPE_CHECKING:
     from pytest_llm_compliance.core.project import ProjectConfig
@@ -34,10 +35,6 @@ EXIT_CODES = (
     "refused calls some checks needed (a blocked network, a service that cannot be "
     "reached, a cassette that cannot serve the call); 1 and 3 win over 5."
 )
-
-
-class UsageProblem(Exception):
-    """Bad input: reported on one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):

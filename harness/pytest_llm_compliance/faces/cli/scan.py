@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         merge,
         parse_positive,
     )
-    from pytest_llm_compliance.faces.cli.main import UsageProblem
+    from pytest_llm_compliance.faces.cli.common import UsageProblem
     from pytest_llm_compliance.reports.colour import use_colour
     from pytest_llm_compliance.reports.files import ReportFileError, distinct, writable
     from pytest_llm_compliance.scan.modules import ScanError, ScanJob

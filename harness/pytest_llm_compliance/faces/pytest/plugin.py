@@ -14,20 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_llm_compliance.faces.pytest.keys import (
+    RECORD,
+    REPORT_ATTRIBUTE,
+    SELECTED,
+    HarnessError,
+)
+
 if TYPE_CHECKING:
     from pytest_llm_compliance.core.targets import Target
 
-REPORT_ATTRIBUTE = "llm_compliance"
-"""The attribute of a test report that carries its check record, as JSON text.
-
-A report attribute travels with the report to xdist's controller, and stays
-out of ``--junitxml`` (user properties would become a ``<properties>`` child
-of each test case, which JUnit's xunit2 schema does not allow).
-"""
-SELECTED = pytest.StashKey[dict[object, set[str]]]()
-"""Per target label or test class, the check ids left after -k/--deselect."""
-RECORD = pytest.StashKey[str]()
-"""The check record of a test item, as JSON text, for its reports."""
 _targets_key = pytest.StashKey[list["Target"]]()
 
 
@@ -247,10 +243,6 @@ class CheckItem(pytest.Item):
     def reportinfo(self) -> tuple[str, int | None, str]:
         """Where the test comes from: the target and the check id."""
         return self.parent.target.label, None, f"{self.name} on {self.parent.name}"
-
-
-class HarnessError(Exception):
-    """The harness could not run a check: a bug to report, not a verdict."""
 
 
 @pytest.hookimpl(tryfirst=True)

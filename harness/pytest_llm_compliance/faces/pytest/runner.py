@@ -28,7 +28,7 @@ from pytest_llm_compliance.core.settings import (
 )
 from pytest_llm_compliance.core.targets import Target, TargetError
 from pytest_llm_compliance.engine import run_check
-from pytest_llm_compliance.faces.pytest.plugin import RECORD, SELECTED
+from pytest_llm_compliance.faces.pytest.keys import RECORD, SELECTED
 from pytest_llm_compliance.isolation.sockets import socket_policy
 from pytest_llm_compliance.observe.core import Observations
 

@@ -23,7 +23,7 @@ import pytest
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
 from pytest_llm_compliance.core.registry import Check, catalog
 from pytest_llm_compliance.core.settings import Settings
-from pytest_llm_compliance.faces.pytest.plugin import HarnessError
+from pytest_llm_compliance.faces.pytest.keys import HarnessError
 from pytest_llm_compliance.faces.pytest.runner import settings_for, settle
 from pytest_llm_compliance.scan.classes import ClassObservations, scan_check
 from pytest_llm_compliance.scan.modules import (
