@@ -126,7 +126,7 @@ def import_cost(repeats: int, empty: Path) -> dict[str, Any]:
 
 def cost(target: str = "reference_llm:EchoLLM") -> dict[str, Any]:
     """Model calls of the full catalog on ``target``, per observation and in total."""
-    from pytest_llm_compliance.core.registry import catalog
+    from pytest_llm_compliance.checks._api import catalog
     from pytest_llm_compliance.core.settings import Settings
     from pytest_llm_compliance.core.targets import load_target
     from pytest_llm_compliance.engine import run_check

@@ -11,8 +11,8 @@ import inspect
 
 import pytest
 from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.checks._api import catalog
 from pytest_llm_compliance.core.outcomes import Outcome
-from pytest_llm_compliance.core.registry import catalog
 from pytest_llm_compliance.observe.introspect import read_facts
 
 from tests import accuracy_models as models

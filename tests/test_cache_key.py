@@ -7,8 +7,8 @@ LangChain's own failed three checks, and an unprintable exception was a harness 
 from __future__ import annotations
 
 from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.checks._api import select
 from pytest_llm_compliance.core.outcomes import Outcome
-from pytest_llm_compliance.core.registry import select
 from pytest_llm_compliance.core.settings import Settings
 from pytest_llm_compliance.scan.classes import check_class
 

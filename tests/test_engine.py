@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from pytest_llm_compliance import SettingsError, TargetError, check_llm
+from pytest_llm_compliance.checks._api import Check, catalog, select
 from pytest_llm_compliance.core.outcomes import Outcome, Verdict
-from pytest_llm_compliance.core.registry import Check, catalog, select
 from pytest_llm_compliance.core.settings import Settings
 from pytest_llm_compliance.core.targets import load_target
 from pytest_llm_compliance.engine import apply_expectation, run_check

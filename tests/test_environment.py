@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 import requests
 from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.checks._api import catalog
 from pytest_llm_compliance.core.environment import refusal
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.core.registry import catalog
 from pytest_llm_compliance.core.settings import merge
 from pytest_llm_compliance.faces.cli.main import EXIT_COULD_NOT_CHECK, EXIT_FAILED, main
 from pytest_llm_compliance.reports.formats import SCHEMA_PATH, Report, TargetReport

@@ -31,7 +31,7 @@ def test_broken_model_fails_exactly_its_check(model, check_id):
 
 
 def test_every_check_of_the_catalog_has_a_broken_model():
-    from pytest_llm_compliance.core.registry import catalog
+    from pytest_llm_compliance.checks._api import catalog
 
     assert set(catalog()) == set(ALL_BROKEN.values())
 

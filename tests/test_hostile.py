@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.checks._api import catalog
 from pytest_llm_compliance.core.outcomes import Outcome
-from pytest_llm_compliance.core.registry import catalog
 
 from tests import hostile
 

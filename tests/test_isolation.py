@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pytest_llm_compliance.core.registry import catalog
+from pytest_llm_compliance.checks._api import catalog
 
 from tests import hostile_process as hostile
 from tests.paths import SOURCE_PATH
@@ -343,12 +343,13 @@ def test_the_parent_imports_neither_the_model_nor_langchain(tmp_path):
 
 
 def test_the_catalog_file_is_the_live_catalog():
-    from pytest_llm_compliance.core.registry import CATALOG_FILE, catalog
+    from pytest_llm_compliance.checks._api import catalog
+    from pytest_llm_compliance.core.registry import CATALOG_FILE
 
     written = json.loads(CATALOG_FILE.read_text())
     live = [
         {"id": c.id, "rule": c.rule, "source": c.source, "fix": c.fix} for c in catalog().values()
     ]
     assert written == live, (
-        "run `python -m pytest_llm_compliance.core.registry` to rewrite catalog.json"
+        "run `python -m pytest_llm_compliance.checks._api` to rewrite catalog.json"
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from pytest_llm_compliance import cli
+from pytest_llm_compliance.faces.cli import main as cli
 
 from tests import hostile
 from tests.gallery import BROKEN

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pytest_llm_compliance import check_llm
-from pytest_llm_compliance.core.registry import catalog
+from pytest_llm_compliance.checks._api import catalog
 
 from tests.real_classes import all_cases, running
 

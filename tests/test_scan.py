@@ -300,8 +300,8 @@ def test_the_scan_prints_no_secret_from_the_environment(monkeypatch):
 
 
 def test_an_error_of_the_harness_exits_3(monkeypatch):
-    from pytest_llm_compliance import registry
-    from pytest_llm_compliance import scan as scan_module
+    from pytest_llm_compliance.checks import _api as registry
+    from pytest_llm_compliance.scan import scanner as scan_module
 
     def broken(obs):
         raise RuntimeError("a bug of the harness")

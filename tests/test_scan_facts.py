@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from langchain_core.language_models.llms import LLM
 from pydantic import Field, SecretStr, model_validator
-from pytest_llm_compliance.core.registry import catalog
+from pytest_llm_compliance.checks._api import catalog
 from pytest_llm_compliance.observe.introspect import (
     class_facts,
     is_credential_name,

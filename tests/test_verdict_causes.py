@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pytest_llm_compliance import check_llm
+from pytest_llm_compliance.checks._api import catalog
 from pytest_llm_compliance.core.outcomes import Outcome
-from pytest_llm_compliance.core.registry import catalog
 from pytest_llm_compliance.core.settings import merge
 from pytest_llm_compliance.reports.formats import Report, TargetReport, to_markdown
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from pytest_llm_compliance.checks._api import catalog
     from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-    from pytest_llm_compliance.core.registry import catalog
     from pytest_llm_compliance.core.settings import SettingsError
     from pytest_llm_compliance.core.targets import TargetError
     from pytest_llm_compliance.engine import check_llm
@@ -24,7 +24,7 @@ _LAZY = {
     "check_llm": "pytest_llm_compliance.engine",
     "CheckRecord": "pytest_llm_compliance.core.outcomes",
     "Outcome": "pytest_llm_compliance.core.outcomes",
-    "catalog": "pytest_llm_compliance.core.registry",
+    "catalog": "pytest_llm_compliance.checks._api",
     "SettingsError": "pytest_llm_compliance.core.settings",
     "TargetError": "pytest_llm_compliance.core.targets",
     "LLMComplianceTests": "pytest_llm_compliance.faces.pytest.testclass",

@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from pytest_llm_compliance.checks._api import Check, catalog, select
 from pytest_llm_compliance.core.environment import environment_error, refusal
 from pytest_llm_compliance.core.exc_text import one_line
 from pytest_llm_compliance.core.outcomes import (
@@ -18,7 +19,6 @@ from pytest_llm_compliance.core.outcomes import (
     skipped,
 )
 from pytest_llm_compliance.core.redact import ACTIVE
-from pytest_llm_compliance.core.registry import Check, catalog, select
 from pytest_llm_compliance.core.settings import Settings, SettingsError, merge
 from pytest_llm_compliance.core.targets import Target, TargetError, load_target
 from pytest_llm_compliance.observe.core import Observations, reading

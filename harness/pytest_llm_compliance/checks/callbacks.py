@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from pytest_llm_compliance.checks._api import check
 from pytest_llm_compliance.checks._text import excerpt
 from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.core.registry import check
 from pytest_llm_compliance.observe.core import Call, Observations
 
 LIFECYCLE_FIX = """

@@ -12,9 +12,9 @@ import functools
 import operator
 from typing import Any
 
+from pytest_llm_compliance.checks._api import check
 from pytest_llm_compliance.checks._text import excerpt
 from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.core.registry import check
 from pytest_llm_compliance.core.targets import one_line
 from pytest_llm_compliance.observe.core import Call, Observations
 from pytest_llm_compliance.observe.tools import TOOL_NAMES

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pytest_llm_compliance.checks._api import check
 from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.core.registry import check
 from pytest_llm_compliance.observe.core import Observations
 
 CALL_METHODS = re.compile(r"\.(a?invoke|a?stream|a?batch)\(")

@@ -9,9 +9,9 @@ import re
 import textwrap
 from typing import Any, cast
 
+from pytest_llm_compliance.checks._api import check
 from pytest_llm_compliance.checks._text import excerpt
 from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.core.registry import check
 from pytest_llm_compliance.core.targets import one_line
 from pytest_llm_compliance.observe.core import Observations
 from pytest_llm_compliance.observe.introspect import defined_by_user

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from pytest_llm_compliance.checks._api import check
 from pytest_llm_compliance.checks._text import excerpt
 from pytest_llm_compliance.core.outcomes import CheckFailed, Verdict, fail, passed
-from pytest_llm_compliance.core.registry import check
 from pytest_llm_compliance.observe.core import Call, Observations
 
 INVOKE_FIX = """

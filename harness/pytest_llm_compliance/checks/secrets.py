@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from pytest_llm_compliance.checks._api import check
 from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.core.registry import check
 from pytest_llm_compliance.observe.canary import Leak
 from pytest_llm_compliance.observe.core import CALL_SURFACES, Observations
 from pytest_llm_compliance.observe.introspect import is_secretstr, type_name

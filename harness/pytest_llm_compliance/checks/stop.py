@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from pytest_llm_compliance.checks._api import check
 from pytest_llm_compliance.checks._code import reads_argument
 from pytest_llm_compliance.checks._text import excerpt
 from pytest_llm_compliance.core.outcomes import Verdict, fail, passed, skipped
-from pytest_llm_compliance.core.registry import check
 from pytest_llm_compliance.observe.core import Call, Observations
 from pytest_llm_compliance.observe.stop_plan import StopPlan
 

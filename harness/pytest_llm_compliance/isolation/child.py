@@ -33,7 +33,7 @@ class Channel:
 
 def run(job: Job, channel: Channel) -> None:
     """Build, observe and judge the job's target, sending each step."""
-    from pytest_llm_compliance.core.registry import catalog
+    from pytest_llm_compliance.checks._api import catalog
     from pytest_llm_compliance.core.targets import TargetError, load_target
     from pytest_llm_compliance.engine import run_check
     from pytest_llm_compliance.isolation.sockets import apply_socket_policy

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseLanguageModel
+
+    Model = BaseLanguageModel[Any]
+else:
+    Model = Any
+"""A LangChain model of any kind (LangChain is imported only for type checking)."""
 
 PROMPT = "The quick brown fox. Does it jump? (Yes!) Over the lazy dog, twice."
 PROMPT_2 = "Another prompt: pack my box with five dozen liquor jugs."

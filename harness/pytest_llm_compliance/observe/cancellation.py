@@ -31,7 +31,7 @@ from pytest_llm_compliance.observe.recorders import TraceRecorder
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
 
-    from pytest_llm_compliance.observe.core import Model
+    from pytest_llm_compliance.kinds.base import Model
 
 GRACE_S = 0.2
 """How long the model's generator, tasks and threads get to wind down after the stream ends."""

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Se
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from uuid import UUID
 
 from langchain_core.runnables import RunnableBinding, RunnableConfig
@@ -35,7 +35,7 @@ from pytest_llm_compliance.core.targets import (
     one_line,
 )
 from pytest_llm_compliance.kinds import Kind, kind_of_class
-from pytest_llm_compliance.kinds.base import PROMPT
+from pytest_llm_compliance.kinds.base import PROMPT, Model
 from pytest_llm_compliance.kinds.chat import message_text
 from pytest_llm_compliance.observe.canary import make_canaries, static_surfaces
 from pytest_llm_compliance.observe.cancellation import (
@@ -65,14 +65,18 @@ from pytest_llm_compliance.observe.target_loop import TargetLoop
 from pytest_llm_compliance.transport import open_transport
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseLanguageModel
-
-    from pytest_llm_compliance.core.registry import Check
     from pytest_llm_compliance.observe.config_variants import Change
 
-    Model = BaseLanguageModel[Any]
-else:
-    Model = Any
+
+class UsesObservations(Protocol):
+    """What ``prefetch`` reads of a check (``checks._api.Check``): its area and its ``uses``."""
+
+    @property
+    def area(self) -> str: ...  # noqa: D102
+
+    @property
+    def uses(self) -> tuple[str, ...]: ...  # noqa: D102
+
 
 HUNG_TIMEOUT_S = 2.0
 """The time limit of every call after one call of the same target has hung."""
@@ -372,7 +376,7 @@ class Observations:
     rebuilt instances (``bound_stop``, ``canary``) come after the user's own
     calls, which show where the user's instance connects (``observe.host_guard``)."""
 
-    def prefetch(self, checks: Iterable[Check]) -> None:
+    def prefetch(self, checks: Iterable[UsesObservations]) -> None:
         """Make the observations the checks use, each wave together, once per target.
 
         Checks whose area is not for the model's kind (``chat.*`` on an LLM)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pytest_llm_compliance import __version__
+from pytest_llm_compliance.checks._api import catalog
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.core.registry import catalog
 from pytest_llm_compliance.reports.terminal import mark
 from pytest_llm_compliance.scan.scanner import ScanResult, outcome_counts
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
+from pytest_llm_compliance.checks._api import Check
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome, Verdict
-from pytest_llm_compliance.core.registry import Check
 from pytest_llm_compliance.core.settings import Settings
 from pytest_llm_compliance.core.targets import Target, TargetError, one_line
 from pytest_llm_compliance.engine import apply_expectation, run_check
@@ -33,7 +33,7 @@ from pytest_llm_compliance.observe.recorders import CallTimeout, run_bounded
 from pytest_llm_compliance.scan.no_network import no_network
 
 if TYPE_CHECKING:
-    from pytest_llm_compliance.observe.core import Model
+    from pytest_llm_compliance.kinds.base import Model
 
 
 def class_label(cls: type) -> str:

@@ -149,7 +149,7 @@ class ModuleResult:
 
 def scan_module(name: str, job: ScanJob) -> ModuleResult:
     """Import ``name`` and check every class it defines; never raises for the module's faults."""
-    from pytest_llm_compliance.core.registry import catalog
+    from pytest_llm_compliance.checks._api import catalog
 
     started = time.perf_counter()
     checks = [catalog()[check_id] for check_id in job.check_ids]

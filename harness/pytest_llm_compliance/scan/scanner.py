@@ -4,7 +4,7 @@
 worker processes (``scan.pool``), and returns a ``ScanResult``: per
 module, its import error or its classes, each with one record per check.
 Which checks run is ``scan_checks()``'s choice: those whose ``needs`` is
-``"class"`` or ``"instance"`` (``pytest_llm_compliance.core.registry.Need``).
+``"class"`` or ``"instance"`` (``core.registry.Need``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from pytest_llm_compliance.checks._api import Check, catalog, select
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.core.registry import Check, catalog, select
 from pytest_llm_compliance.reports.formats import Report, TargetReport
 from pytest_llm_compliance.scan.classes import ClassResult
 from pytest_llm_compliance.scan.modules import (

@@ -210,7 +210,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
 def list_checks(out: TextIO) -> int:
     """Print id, area and rule of every check."""
-    from pytest_llm_compliance.core.registry import catalog
+    from pytest_llm_compliance.checks._api import catalog
 
     checks = catalog().values()
     width = max(len(check.id) for check in checks)
@@ -221,7 +221,8 @@ def list_checks(out: TextIO) -> int:
 
 def explain(name: str, out: TextIO) -> int:
     """Explain a check (by id or test name), or every check of an area."""
-    from pytest_llm_compliance.core.registry import AREAS, catalog
+    from pytest_llm_compliance.checks._api import catalog
+    from pytest_llm_compliance.core.registry import AREAS
 
     checks = catalog()
     by_test = {check.test_name: check for check in checks.values()}
@@ -361,7 +362,7 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
         try:
             output = ""
             if settings.isolation == "none":
-                from pytest_llm_compliance.core.registry import catalog
+                from pytest_llm_compliance.checks._api import catalog
                 from pytest_llm_compliance.engine import run_checks
 
                 code = [catalog()[check.id] for check in checks]

@@ -70,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Scan, print, write the reports; return the exit code."""
-    from pytest_llm_compliance.core.registry import catalog
+    from pytest_llm_compliance.checks._api import catalog
     from pytest_llm_compliance.core.settings import (
         SettingsError,
         environment_layers,

@@ -195,7 +195,7 @@ class TargetCollector(pytest.Collector):
 
     def collect(self) -> Iterator[CheckItem]:
         """One item per check id, named by the id."""
-        from pytest_llm_compliance.core.registry import catalog
+        from pytest_llm_compliance.checks._api import catalog
 
         for check_id in catalog():
             yield CheckItem.from_parent(self, name=check_id)
@@ -383,7 +383,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         LoadScopeScheduling,
     )
 
-    from pytest_llm_compliance.core.registry import catalog
+    from pytest_llm_compliance.checks._api import catalog
 
     names = {name for check in catalog().values() for name in (check.id, check.test_name)}
     base = LoadGroupScheduling if dist == "loadgroup" else LoadScopeScheduling

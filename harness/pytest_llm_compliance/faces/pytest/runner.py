@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from pytest_llm_compliance.checks._api import catalog
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.core.registry import catalog
 from pytest_llm_compliance.core.settings import (
     KEYS,
     Settings,

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from pytest_llm_compliance.checks._api import Check, catalog
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.core.registry import Check, catalog
 from pytest_llm_compliance.core.settings import Settings
 from pytest_llm_compliance.faces.pytest.keys import HarnessError
 from pytest_llm_compliance.faces.pytest.runner import settings_for, settle

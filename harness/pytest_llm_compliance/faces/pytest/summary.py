@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from pytest_llm_compliance.checks._api import catalog
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.core.registry import catalog
 from pytest_llm_compliance.reports.terminal import target_lines
 
 

@@ -27,8 +27,8 @@ from typing import Any, ClassVar
 
 import pytest
 
+from pytest_llm_compliance.checks._api import Check, catalog
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.core.registry import Check, catalog
 from pytest_llm_compliance.core.settings import Settings
 from pytest_llm_compliance.core.targets import TargetError, load_target, one_line
 from pytest_llm_compliance.faces.pytest.runner import (
