@@ -30,18 +30,117 @@ RecordMode = Literal["none", "once", "all"]
 RECORD_MODES: tuple[RecordMode, ...] = ("none", "once", "all")
 Isolation = Literal["process", "none"]
 ISOLATIONS: tuple[Isolation, ...] = ("process", "none")
-KEYS = (
-    "xfail",
-    "stop_policy",
-    "timeout",
-    "stall_ms",
-    "parallel",
-    "cassettes",
-    "record_mode",
-    "isolation",
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting, declared once: every face's option for it is made from this entry.
+
+    The names each place uses follow from ``key``: the CLI's ``--stop-policy``, pytest's
+    ``--llm-stop-policy`` and ini ``llm_compliance_stop_policy``, the environment's
+    ``LLM_COMPLIANCE_STOP_POLICY``, the test class's ``llm_stop_policy``, pyproject's
+    ``stop_policy`` and the GitHub Action's ``stop-policy`` input.
+    """
+
+    key: str
+    """The key of ``merge``'s layers and of ``[tool.llm-compliance]``."""
+    help: str
+    """What it does, in one phrase, for every face's help."""
+    default: str
+    """The default, as a person reads it."""
+    metavar: str = "VALUE"
+    choices: tuple[str, ...] = ()
+    repeatable: bool = False
+    """Given once per value (``--xfail ID=REASON`` again and again, an ini line list)."""
+
+    @property
+    def cli_flag(self) -> str:
+        """``llm-compliance check``'s option."""
+        return "--" + self.key.replace("_", "-")
+
+    @property
+    def pytest_flag(self) -> str:
+        """The pytest plugin's option."""
+        return "--llm-" + self.key.replace("_", "-")
+
+    @property
+    def pytest_dest(self) -> str:
+        """Where pytest keeps the option's value (``config.option``)."""
+        return "llm_" + self.key
+
+    @property
+    def ini_key(self) -> str:
+        """The pytest ini option."""
+        return "llm_compliance_" + self.key
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable (every face reads it)."""
+        return "LLM_COMPLIANCE_" + self.key.upper()
+
+    @property
+    def class_attribute(self) -> str:
+        """The ``LLMComplianceTests`` attribute."""
+        return "llm_" + self.key
+
+    @property
+    def action_input(self) -> str:
+        """The GitHub Action's input, passed to the run as ``env_var``."""
+        return self.key.replace("_", "-")
+
+
+SETTINGS = (
+    Setting(
+        "xfail",
+        "an expected failure with its reason; it fails if it passes",
+        "none",
+        metavar="ID=REASON",
+        repeatable=True,
+    ),
+    Setting(
+        "stop_policy",
+        "the answer keeps the stop sequence (include, the checklist) or cuts it (exclude)",
+        "include",
+        choices=STOP_POLICIES,
+    ),
+    Setting("timeout", "seconds one model call may take", f"{DEFAULT_TIMEOUT_S:g}", "SECONDS"),
+    Setting(
+        "stall_ms",
+        "the event-loop stall async.non_blocking tolerates, in ms",
+        f"{DEFAULT_STALL_MS:g}",
+        "MS",
+    ),
+    Setting(
+        "parallel",
+        "independent observations run at once (1: in sequence)",
+        str(DEFAULT_PARALLEL),
+        "N",
+    ),
+    Setting(
+        "cassettes",
+        "record the model's HTTP traffic to, or replay it from, cassettes in this folder",
+        "none: every call is live",
+        "DIR",
+    ),
+    Setting(
+        "record_mode",
+        "with cassettes: none replays only (a missing interaction: could not check), "
+        "once records missing cassettes, all records every call again",
+        "none",
+        choices=RECORD_MODES,
+    ),
+    Setting(
+        "isolation",
+        "process: build, call and judge each target in a child process the harness "
+        "controls; none: in this process (debugging, speed figures)",
+        "process",
+        choices=ISOLATIONS,
+    ),
 )
+"""Every setting, in the order faces list them."""
+KEYS = tuple(setting.key for setting in SETTINGS)
 """Every setting, by the key the places that set it use."""
-ENV_VARS = {key: f"LLM_COMPLIANCE_{key.upper()}" for key in KEYS}
+ENV_VARS = {setting.key: setting.env_var for setting in SETTINGS}
 
 
 class SettingsError(ValueError):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from pytest_llm_compliance import __version__
+from pytest_llm_compliance.core.settings import SETTINGS
 from pytest_llm_compliance.faces.cli.common import UsageProblem
 
 if TYPE_CHECKING:
@@ -69,19 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--params", metavar="JSON", help="the class's params as a JSON object")
     check.add_argument(
-        "--stop-policy",
-        choices=["include", "exclude"],
-        help="the answer keeps the stop sequence (include, the checklist; default) "
-        "or cuts it (exclude)",
-    )
-    check.add_argument(
-        "--xfail",
-        action="append",
-        default=[],
-        metavar="ID=REASON",
-        help="an expected failure with its reason (repeatable); it fails if it passes",
-    )
-    check.add_argument(
         "--select",
         action="append",
         default=[],
@@ -95,40 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID|AREA",
         help="leave out these checks or areas (repeatable)",
     )
+    for setting in SETTINGS:
+        check.add_argument(
+            setting.cli_flag,
+            action="append" if setting.repeatable else "store",
+            default=[] if setting.repeatable else None,
+            choices=list(setting.choices) or None,
+            metavar=None if setting.choices else setting.metavar,
+            dest=setting.key,
+            help=f"{setting.help} ({'repeatable; ' if setting.repeatable else ''}"
+            f"default {setting.default}; environment {setting.env_var})",
+        )
     check.add_argument(
-        "--timeout", metavar="S", help="seconds one model call may take (default 30)"
-    )
-    check.add_argument(
-        "--stall-ms",
-        metavar="MS",
-        help="event-loop stall async.non_blocking tolerates (default 50)",
-    )
-    check.add_argument(
-        "--parallel", metavar="N", help="observations run at once (default 4; 1: in sequence)"
-    )
-    check.add_argument(
-        "--cassettes",
-        metavar="DIR",
-        help="record the model's HTTP traffic to, or replay it from, cassettes in DIR "
-        "(one per target and call). Environment: LLM_COMPLIANCE_CASSETTES",
-    )
-    check.add_argument(
-        "--record-mode",
-        choices=["none", "once", "all"],
-        help="with --cassettes: none (default) replays only, a missing interaction is an "
-        "error (could not check); "
-        "once records missing cassettes; all records every call again. "
-        "Environment: LLM_COMPLIANCE_RECORD_MODE",
-    )
-    check.add_argument(
-        "--isolation",
-        choices=["process", "none"],
-        help="process (default): build, call and judge each target in a child process the "
-        "harness controls; none: in this process (debugging, speed figures). "
-        "Environment: LLM_COMPLIANCE_ISOLATION",
-    )
-    check.add_argument(
-        "--report-json", metavar="PATH", help="write the JSON report (schema_version 1.0) here"
+        "--report-json",
+        metavar="PATH",
+        help="write the JSON report (versioned, with a JSON schema) here",
     )
     check.add_argument(
         "--report-md", metavar="PATH", help="write the Markdown checklist, boxes ticked, here"
@@ -264,19 +233,10 @@ def _settings_layers(args: argparse.Namespace, project: dict[str, Any]) -> list[
     from pytest_llm_compliance.core.settings import environment_layers
 
     layers: list[tuple[str, Any]] = [(SOURCE, project), *environment_layers()]
-    cli = {
-        "stop_policy": args.stop_policy,
-        "timeout": args.timeout,
-        "stall_ms": args.stall_ms,
-        "parallel": args.parallel,
-        "xfail": args.xfail or None,
-        "cassettes": args.cassettes,
-        "record_mode": args.record_mode,
-        "isolation": args.isolation,
-    }
-    for key, value in cli.items():
-        if value is not None:
-            layers.append((f"command-line option --{key.replace('_', '-')}", {key: value}))
+    for setting in SETTINGS:
+        value = getattr(args, setting.key)
+        if value is not None and value != []:
+            layers.append((f"command-line option {setting.cli_flag}", {setting.key: value}))
     return layers
 
 

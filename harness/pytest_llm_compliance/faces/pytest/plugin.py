@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_llm_compliance.core.settings import SETTINGS, Setting
 from pytest_llm_compliance.faces.pytest.keys import (
     RECORD,
     REPORT_ATTRIBUTE,
@@ -44,65 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="JSON",
         help="params of the --llm of the same position, as a JSON object",
     )
-    group.addoption(
-        "--llm-xfail",
-        action="append",
-        default=[],
-        metavar="ID=REASON",
-        help="declare an expected failure (repeatable); it fails if it passes",
-    )
-    group.addoption(
-        "--llm-stop-policy",
-        choices=["include", "exclude"],
-        default=None,
-        help="stop sequences are kept (include, the checklist) or cut",
-    )
-    group.addoption(
-        "--llm-timeout",
-        default=None,
-        metavar="SECONDS",
-        help="seconds one model call may take (default 30)",
-    )
-    group.addoption(
-        "--llm-stall-ms",
-        default=None,
-        metavar="MS",
-        help="event-loop stall tolerated by async.non_blocking (default 50)",
-    )
-    group.addoption(
-        "--llm-isolation",
-        choices=["process", "none"],
-        default=None,
-        help="process (default): build, call and judge each target in a child process; "
-        "none: in the pytest process (ini llm_compliance_isolation, "
-        "env LLM_COMPLIANCE_ISOLATION)",
-    )
-    parser.addini(
-        "llm_compliance_isolation",
-        "process (default) or none: where targets are built and called",
-        default="",
-    )
-    group.addoption(
-        "--llm-parallel",
-        default=None,
-        metavar="N",
-        help="independent observations run at once (default 4; 1: in sequence)",
-    )
-    group.addoption(
-        "--llm-cassettes",
-        default=None,
-        metavar="DIR",
-        help="record or replay the targets' HTTP traffic with cassettes in DIR "
-        "(ini llm_compliance_cassettes, env LLM_COMPLIANCE_CASSETTES)",
-    )
-    group.addoption(
-        "--llm-record-mode",
-        choices=["none", "once", "all"],
-        default=None,
-        help="with cassettes: none (default) replays only, once records missing cassettes, "
-        "all records every call again (ini llm_compliance_record_mode, "
-        "env LLM_COMPLIANCE_RECORD_MODE)",
-    )
+    for setting in SETTINGS:
+        _add_setting(parser, group, setting)
     scan = parser.getgroup("llm-compliance scan", "scan packages: the checks that need no call")
     scan.addoption(
         "--llm-scan",
@@ -120,20 +64,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help='LLMs to check, one per line: MODULE:NAME [{"param": ...}]',
     )
-    parser.addini(
-        "llm_compliance_xfail",
-        type="linelist",
-        default=[],
-        help="expected failures, one ID=REASON per line",
+
+
+def _add_setting(parser: pytest.Parser, group: pytest.OptionGroup, setting: Setting) -> None:
+    """A setting's option and its ini twin, made from the settings table."""
+    where = f"default {setting.default}; ini {setting.ini_key}, env {setting.env_var}"
+    group.addoption(
+        setting.pytest_flag,
+        action="append" if setting.repeatable else "store",
+        default=[] if setting.repeatable else None,
+        choices=list(setting.choices) or None,
+        metavar=None if setting.choices else setting.metavar,
+        dest=setting.pytest_dest,
+        help=f"{setting.help} ({'repeatable; ' if setting.repeatable else ''}{where})",
     )
-    parser.addini("llm_compliance_stop_policy", default="", help="include or exclude")
-    parser.addini("llm_compliance_timeout", default="", help="seconds per model call")
-    parser.addini("llm_compliance_stall_ms", default="", help="tolerated loop stall")
-    parser.addini("llm_compliance_parallel", default="", help="observations at once")
-    parser.addini(
-        "llm_compliance_cassettes", default="", help="cassettes folder, relative to the ini file"
-    )
-    parser.addini("llm_compliance_record_mode", default="", help="none, once or all")
+    if setting.repeatable:
+        parser.addini(setting.ini_key, f"{setting.help} (one per line)", "linelist", default=[])
+    else:
+        parser.addini(setting.ini_key, setting.help, "string", default="")
 
 
 def _target_specs(config: pytest.Config) -> list[tuple[str, str | None, str]]:

@@ -20,7 +20,7 @@ import pytest
 from pytest_llm_compliance.checks._api import catalog
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
 from pytest_llm_compliance.core.settings import (
-    KEYS,
+    SETTINGS,
     Settings,
     SettingsError,
     environment_layers,
@@ -32,8 +32,8 @@ from pytest_llm_compliance.faces.pytest.keys import RECORD, SELECTED
 from pytest_llm_compliance.isolation.sockets import socket_policy
 from pytest_llm_compliance.observe.core import Observations
 
-INI_NAMES = {key: f"llm_compliance_{key}" for key in KEYS}
-OPTION_DESTS = {key: f"llm_{key}" for key in KEYS}
+INI_NAMES = {setting.key: setting.ini_key for setting in SETTINGS}
+OPTION_DESTS = {setting.key: setting.pytest_dest for setting in SETTINGS}
 SESSION_SHARE = 0.2
 """The share of pytest-timeout's limit one model call may take at most."""
 _cache_key = pytest.StashKey[dict[str, Observations]]()

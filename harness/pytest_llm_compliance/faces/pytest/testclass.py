@@ -29,7 +29,7 @@ import pytest
 
 from pytest_llm_compliance.checks._api import Check, catalog
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.core.settings import Settings
+from pytest_llm_compliance.core.settings import SETTINGS, Settings
 from pytest_llm_compliance.core.targets import TargetError, load_target, one_line
 from pytest_llm_compliance.faces.pytest.runner import (
     keep_record,
@@ -77,14 +77,7 @@ class ComplianceChecks:
             if value is not None and not callable(value):
                 raise pytest.UsageError(f"{source}: {name} is not a class or a factory")
         class_settings = {
-            "xfail": cls.llm_xfail or None,
-            "stop_policy": cls.llm_stop_policy,
-            "timeout": cls.llm_timeout,
-            "stall_ms": cls.llm_stall_ms,
-            "parallel": cls.llm_parallel,
-            "cassettes": cls.llm_cassettes,
-            "record_mode": cls.llm_record_mode,
-            "isolation": cls.llm_isolation,
+            setting.key: getattr(cls, setting.class_attribute) for setting in SETTINGS
         }
         return settings_for(config, (source, class_settings))
 
