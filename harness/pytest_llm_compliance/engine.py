@@ -195,29 +195,53 @@ def check_llm(
         checks = select(select_ids, deselect_ids)
     except KeyError as exc:
         raise SettingsError(f"check_llm(): unknown check id or area {exc.args[0]!r}") from None
-    return run_checks(loaded, settings, checks)
+    return check_target(loaded, settings, checks)
 
 
 def run_checks(
+    obs: Observations,
+    checks: Iterable[Check],
+    *,
+    prefetch: Iterable[Check] | None = None,
+    on_start: Callable[[Check], None] | None = None,
+    on_record: Callable[[CheckRecord], None] | None = None,
+    judge: Callable[[Check, Any], CheckRecord] = run_check,
+) -> list[CheckRecord]:
+    """The one loop every face runs: make the observations together, then judge each check.
+
+    ``prefetch`` names the checks whose observations are made up front (default:
+    ``checks``; none in careful mode); ``on_start`` and ``on_record`` are told of
+    each check and its record as the run goes; ``judge`` runs one check (the scan
+    runs its own, which makes no call).
+    """
+    checks = list(checks)
+    wanted = checks if prefetch is None else list(prefetch)
+    if wanted:
+        obs.prefetch(wanted)
+    records = []
+    for check in checks:
+        if on_start:
+            on_start(check)
+        record = judge(check, obs)
+        if on_record:
+            on_record(record)
+        records.append(record)
+    return records
+
+
+def check_target(
     target: Target,
     settings: Settings,
     checks: Iterable[Check],
-    progress: Callable[[Check], None] | None = None,
+    on_start: Callable[[Check], None] | None = None,
 ) -> list[CheckRecord]:
-    """Run ``checks`` against one target, sharing its observations.
+    """Run ``checks`` against one target in this process, its observations shared.
 
-    ``progress`` is told of each check before it runs.
+    The model is built first, so that a target error comes before any check.
     """
-    checks = list(checks)
     obs = Observations(target, settings)
     try:
-        _ = obs.llm  # build it up front, so that a target error comes before any check
-        obs.prefetch(checks)
-        records = []
-        for check in checks:
-            if progress:
-                progress(check)
-            records.append(run_check(check, obs))
-        return records
+        _ = obs.llm
+        return run_checks(obs, checks, on_start=on_start)
     finally:
         obs.close()

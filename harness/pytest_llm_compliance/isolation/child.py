@@ -35,7 +35,7 @@ def run(job: Job, channel: Channel) -> None:
     """Build, observe and judge the job's target, sending each step."""
     from pytest_llm_compliance.checks._api import catalog
     from pytest_llm_compliance.core.targets import TargetError, load_target
-    from pytest_llm_compliance.engine import run_check
+    from pytest_llm_compliance.engine import run_checks
     from pytest_llm_compliance.isolation.sockets import apply_socket_policy
     from pytest_llm_compliance.observe.core import Observations
 
@@ -57,13 +57,13 @@ def run(job: Job, channel: Channel) -> None:
             channel.send("target_error", message=obs.redact(str(exc)))
             return
         channel.send("built", model_kind=obs.kind.name)
-        checks = [catalog()[check_id] for check_id in job.checks]
-        if not job.careful:
-            obs.prefetch(checks)
-        for check in checks:
-            channel.send("started", check=check.id)
-            record = run_check(check, obs)
-            channel.send("record", record=record_to_dict(record))
+        run_checks(
+            obs,
+            [catalog()[check_id] for check_id in job.checks],
+            prefetch=() if job.careful else None,  # careful: each check's calls on their own
+            on_start=lambda check: channel.send("started", check=check.id),
+            on_record=lambda record: channel.send("record", record=record_to_dict(record)),
+        )
         channel.send("done")
     finally:
         obs.close()

@@ -25,7 +25,7 @@ from pytest_llm_compliance.checks._api import Check
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome, Verdict
 from pytest_llm_compliance.core.settings import Settings
 from pytest_llm_compliance.core.targets import Target, TargetError, one_line
-from pytest_llm_compliance.engine import apply_expectation, run_check
+from pytest_llm_compliance.engine import apply_expectation, run_check, run_checks
 from pytest_llm_compliance.kinds import kind_of_class
 from pytest_llm_compliance.observe.core import Observations
 from pytest_llm_compliance.observe.introspect import Facts, class_facts, unvalidated
@@ -135,7 +135,7 @@ def check_class(cls: type, checks: Sequence[Check], settings: Settings) -> Class
     """Run the ``checks`` that need no call on ``cls``; never builds it with params."""
     obs = ClassObservations(cls, settings)
     try:
-        records = [scan_check(check, obs) for check in checks]
+        records = run_checks(obs, checks, prefetch=(), judge=scan_check)  # no call to make
         instance, problem = obs.built
     finally:
         obs.close()

@@ -323,10 +323,10 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
             output = ""
             if settings.isolation == "none":
                 from pytest_llm_compliance.checks._api import catalog
-                from pytest_llm_compliance.engine import run_checks
+                from pytest_llm_compliance.engine import check_target
 
                 code = [catalog()[check.id] for check in checks]
-                records = run_checks(targets[index], settings, code, progress)
+                records = check_target(targets[index], settings, code, progress)
                 label, kind = targets[index].label, kinds[index]
             else:
                 records, output, kind = _run_isolated(

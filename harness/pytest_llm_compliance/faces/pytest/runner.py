@@ -27,7 +27,7 @@ from pytest_llm_compliance.core.settings import (
     merge,
 )
 from pytest_llm_compliance.core.targets import Target, TargetError
-from pytest_llm_compliance.engine import run_check
+from pytest_llm_compliance.engine import run_checks
 from pytest_llm_compliance.faces.pytest.keys import RECORD, SELECTED
 from pytest_llm_compliance.isolation.sockets import socket_policy
 from pytest_llm_compliance.observe.core import Observations
@@ -179,8 +179,8 @@ def record_check(
     checks = catalog()
     selected = config.stash.get(SELECTED, {}).get(group, {check_id})
     try:
-        obs.prefetch(checks[i] for i in selected if i in checks)
-        return run_check(checks[check_id], obs)
+        together = [checks[i] for i in selected if i in checks]  # the item's group
+        return run_checks(obs, [checks[check_id]], prefetch=together)[0]
     except TargetError as exc:
         problem = str(exc)
     pytest.fail(problem, pytrace=False)  # outside the except: no chained traceback
