@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 from pytest_llm_compliance.core.settings import KEYS, SETTINGS
-from pytest_llm_compliance.engine import check_llm
+from pytest_llm_compliance.faces.api import check_llm
 from pytest_llm_compliance.faces.pytest.testclass import ComplianceChecks
 
 from tests.paths import ROOT, SOURCE_PATH

@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
     from pytest_llm_compliance.core.settings import SettingsError
     from pytest_llm_compliance.core.targets import TargetError
-    from pytest_llm_compliance.engine import check_llm
+    from pytest_llm_compliance.faces.api import check_llm
     from pytest_llm_compliance.faces.pytest.testclass import LLMComplianceTests
 
 _LAZY = {
-    "check_llm": "pytest_llm_compliance.engine",
+    "check_llm": "pytest_llm_compliance.faces.api",
     "CheckRecord": "pytest_llm_compliance.core.outcomes",
     "Outcome": "pytest_llm_compliance.core.outcomes",
     "catalog": "pytest_llm_compliance.checks._api",

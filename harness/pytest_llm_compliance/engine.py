@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from pytest_llm_compliance.checks._api import Check, catalog, select
+from pytest_llm_compliance.checks._api import Check
 from pytest_llm_compliance.core.environment import environment_error, refusal
 from pytest_llm_compliance.core.exc_text import one_line
 from pytest_llm_compliance.core.outcomes import (
@@ -19,8 +19,7 @@ from pytest_llm_compliance.core.outcomes import (
     skipped,
 )
 from pytest_llm_compliance.core.redact import ACTIVE
-from pytest_llm_compliance.core.settings import Settings, SettingsError, merge
-from pytest_llm_compliance.core.targets import Target, TargetError, load_target
+from pytest_llm_compliance.core.targets import TargetError
 from pytest_llm_compliance.observe.core import Observations, reading
 from pytest_llm_compliance.transport.verdicts import overrule, replay_skip
 
@@ -150,54 +149,6 @@ def run_check(check: Check, obs: Observations) -> CheckRecord:
     )
 
 
-def check_llm(
-    target: str | type | Callable[..., Any],
-    params: Mapping[str, Any] | str | None = None,
-    *,
-    xfail: Mapping[str, str] | None = None,
-    stop_policy: str | None = None,
-    timeout: float | None = None,
-    stall_ms: float | None = None,
-    parallel: int | None = None,
-    cassettes: str | None = None,
-    record_mode: str | None = None,
-    select_ids: Iterable[str] = (),
-    deselect_ids: Iterable[str] = (),
-) -> list[CheckRecord]:
-    """Run the checklist against ``target`` and return one record per check.
-
-    ``target`` is ``"package.module:Name"``, an LLM or chat model class, or a zero-argument
-    factory; ``params`` (a dict or JSON text) build the class. ``cassettes`` (a
-    folder) and ``record_mode`` (``none``, ``once``, ``all``) record or replay its
-    HTTP traffic instead of calling the service every time. Raises
-    ``TargetError`` or ``SettingsError`` with a one-line message on bad input.
-
-    Example:
-        .. code-block:: python
-
-            from pytest_llm_compliance import check_llm
-
-            for record in check_llm("reference_llm:EchoLLM", {"n": 64}):
-                print(record.id, record.outcome, record.headline)
-    """
-    values = {
-        "xfail": xfail,
-        "stop_policy": stop_policy,
-        "timeout": timeout,
-        "stall_ms": stall_ms,
-        "parallel": parallel,
-        "cassettes": cassettes,
-        "record_mode": record_mode,
-    }
-    settings = merge([("check_llm()", values)], catalog())
-    loaded = load_target(target, params, source="check_llm()")
-    try:
-        checks = select(select_ids, deselect_ids)
-    except KeyError as exc:
-        raise SettingsError(f"check_llm(): unknown check id or area {exc.args[0]!r}") from None
-    return check_target(loaded, settings, checks)
-
-
 def run_checks(
     obs: Observations,
     checks: Iterable[Check],
@@ -227,21 +178,3 @@ def run_checks(
             on_record(record)
         records.append(record)
     return records
-
-
-def check_target(
-    target: Target,
-    settings: Settings,
-    checks: Iterable[Check],
-    on_start: Callable[[Check], None] | None = None,
-) -> list[CheckRecord]:
-    """Run ``checks`` against one target in this process, its observations shared.
-
-    The model is built first, so that a target error comes before any check.
-    """
-    obs = Observations(target, settings)
-    try:
-        _ = obs.llm
-        return run_checks(obs, checks, on_start=on_start)
-    finally:
-        obs.close()

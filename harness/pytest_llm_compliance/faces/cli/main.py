@@ -14,7 +14,6 @@ import contextlib
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -274,20 +273,10 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
     from pytest_llm_compliance.core.project import load_project_config
     from pytest_llm_compliance.core.registry import AREAS, catalog_info, select_info
     from pytest_llm_compliance.core.settings import SettingsError, merge
-    from pytest_llm_compliance.core.targets import (
-        MissingModule,
-        TargetError,
-        load_target,
-        parse_params,
-    )
-    from pytest_llm_compliance.isolation.parent import TargetProblem
+    from pytest_llm_compliance.core.targets import MissingModule, TargetError, parse_params
     from pytest_llm_compliance.reports.colour import use_colour
-    from pytest_llm_compliance.reports.formats import (
-        Report,
-        TargetReport,
-        github_annotations,
-        to_markdown,
-    )
+    from pytest_llm_compliance.reports.formats import github_annotations, to_markdown
+    from pytest_llm_compliance.session import TargetSpec, run_targets
 
     try:
         project = load_project_config(Path.cwd())
@@ -295,13 +284,10 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
         checks = select_info(args.select, args.deselect)
         if not checks:
             raise UsageProblem("--select/--deselect leave no check to run: nothing was checked")
-        specs = _target_specs(args, project)
-        jobs = [(spec, parse_params(params, source), source) for spec, params, source in specs]
-        if settings.isolation == "none":
-            from pytest_llm_compliance.core.construction import build_bounded
-
-            targets = [load_target(spec, params, source=source) for spec, params, source in jobs]
-            kinds = [_kind_name(build_bounded(t, settings.timeout_s)) for t in targets]
+        specs = [
+            TargetSpec(spec, parse_params(params, source), source)
+            for spec, params, source in _target_specs(args, project)
+        ]
     except MissingModule as exc:
         raise UsageProblem(str(exc) + _hook_hint(exc.missing)) from None
     except (TargetError, SettingsError) as exc:
@@ -314,41 +300,15 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
         ) from None
     paths = _report_paths(args)
     colour = use_colour(args.color, out, os.environ)
-    progress_shown = use_colour(args.color, sys.stderr, os.environ) and sys.stderr.isatty()
-    started = time.perf_counter()
-    reports, problems = [], []
-    for index, (spec, params, source) in enumerate(jobs):
-        progress = _progress(spec, len(checks), progress_shown)
-        try:
-            output = ""
-            if settings.isolation == "none":
-                from pytest_llm_compliance.checks._api import catalog
-                from pytest_llm_compliance.engine import check_target
-
-                code = [catalog()[check.id] for check in checks]
-                records = check_target(targets[index], settings, code, progress)
-                label, kind = targets[index].label, kinds[index]
-            else:
-                records, output, kind = _run_isolated(
-                    spec, params, settings, checks, progress, source
-                )
-                label = spec
-        except (TargetError, TargetProblem) as exc:
-            problems.append(str(exc) + _hook_hint(getattr(exc, "missing", "")))
-            continue
-        finally:
-            progress(None)
-        reports.append(
-            TargetReport(
-                label, settings, records, settings.isolation, kind=kind, captured_output=output
-            )
-        )
-    report = Report(reports, duration_s=time.perf_counter() - started)
+    progress = _progress(len(checks), use_colour(args.color, sys.stderr, os.environ))
+    session = run_targets(specs, settings, checks, on_check=progress)
+    report = session.report
+    problems = [problem.message + _hook_hint(problem.missing) for problem in session.problems]
     try:
         _write(report, paths)  # before printing: a closed stdout loses no report
     except UsageProblem as exc:  # the results are still printed; then a usage error
         problems.append(str(exc))
-    if reports:
+    if report.targets:
         try:
             _print(report, out, colour)
         except BrokenPipeError:  # `| head`: the reports are written; the verdict stands
@@ -374,45 +334,6 @@ def check(args: argparse.Namespace, out: TextIO) -> int:
         "error": EXIT_HARNESS,
         "could_not_check": EXIT_COULD_NOT_CHECK,
     }[report.verdict]
-
-
-def _run_isolated(
-    spec: str,
-    params: dict[str, Any],
-    settings: Any,
-    checks: Sequence[Any],
-    progress: Callable[[Any], None],
-    source: str,
-) -> tuple[list[Any], str, str]:
-    """One target's records from a child process (``isolation``), in catalog order.
-
-    Also what the model's process printed outside its calls (redacted), and its kind.
-    """
-    from pytest_llm_compliance.core.redact import Redactor
-    from pytest_llm_compliance.isolation.parent import run_target
-
-    by_id = {check.id: check for check in checks}
-    run = run_target(
-        spec,
-        params,
-        settings,
-        list(by_id),
-        spec,
-        Redactor.from_environment(),
-        python_path=[p for p in sys.path if p],
-        on_record=lambda record: progress(by_id[record.id]),
-        source=source,
-    )
-    records = [run.records[check_id] for check_id in by_id if check_id in run.records]
-    return records, run.output, run.kind
-
-
-def _kind_name(model: Any) -> str:
-    """``llm`` or ``chat``: the kind of a built model."""
-    from pytest_llm_compliance.kinds import kind_of
-
-    kind = kind_of(model)
-    return kind.name if kind else ""
 
 
 def _target_specs(args: argparse.Namespace, project: ProjectConfig) -> list[tuple[Any, ...]]:
@@ -450,18 +371,18 @@ def _hook_hint(missing: str) -> str:
     )
 
 
-def _progress(label: str, total: int, shown: bool) -> Callable[[Any], None]:
+def _progress(total: int, shown: bool) -> Callable[[str, Any], None]:
     """A one-line progress display on a terminal's stderr (with colour on); silent otherwise."""
-    done = [0]
+    done: dict[str, int] = {}
 
-    def update(check: Any) -> None:
+    def update(label: str, check: Any) -> None:
         if not shown:
             return
         if check is None:
             sys.stderr.write("\r\033[K")
         else:
-            done[0] += 1
-            sys.stderr.write(f"\r\033[K[{done[0]}/{total}] {label}: {check.id}")
+            done[label] = done.get(label, 0) + 1
+            sys.stderr.write(f"\r\033[K[{done[label]}/{total}] {label}: {check.id}")
         sys.stderr.flush()
 
     return update
