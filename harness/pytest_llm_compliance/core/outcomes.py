@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from enum import Enum
+from typing import Any
 
 ENVIRONMENT = "environment"
 """The ``error_source`` of an ``error`` the environment caused: the check could not be run."""
@@ -90,6 +92,17 @@ class CheckRecord:
     error_source: str = ""
     """For an ``error``: ``environment`` when the environment refused the model's calls
     (the check could not be run: not a verdict), ``harness`` for a bug of the harness."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON data: what crosses a process, xdist or a report attribute."""
+        return {**asdict(self), "outcome": self.outcome.value}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckRecord:
+        """A record back from ``to_dict``'s data (keys a face added beside it are left out)."""
+        names = {field.name for field in fields(cls)}
+        values = {key: value for key, value in data.items() if key in names}
+        return cls(**{**values, "outcome": Outcome(data["outcome"])})
 
     @property
     def could_not_check(self) -> bool:

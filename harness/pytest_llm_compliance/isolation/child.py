@@ -13,7 +13,7 @@ import sys
 from typing import BinaryIO
 
 from pytest_llm_compliance.core.exc_text import one_line
-from pytest_llm_compliance.isolation.protocol import CHANNEL_ENV, Job, message, record_to_dict
+from pytest_llm_compliance.isolation.protocol import CHANNEL_ENV, Job, message
 
 
 class Channel:
@@ -62,7 +62,7 @@ def run(job: Job, channel: Channel) -> None:
             [catalog()[check_id] for check_id in job.checks],
             prefetch=() if job.careful else None,  # careful: each check's calls on their own
             on_start=lambda check: channel.send("started", check=check.id),
-            on_record=lambda record: channel.send("record", record=record_to_dict(record)),
+            on_record=lambda record: channel.send("record", record=record.to_dict()),
         )
         channel.send("done")
     finally:

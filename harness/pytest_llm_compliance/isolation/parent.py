@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
 from pytest_llm_compliance.core.redact import Redactor
 from pytest_llm_compliance.core.settings import Settings
-from pytest_llm_compliance.isolation.protocol import CHANNEL_ENV, Job, record_from_dict
+from pytest_llm_compliance.isolation.protocol import CHANNEL_ENV, Job
 
 CANARY = re.compile(r"lcc-canary-[\w-]+")
 OUTPUT_LIMIT = 256 * 1024
@@ -264,7 +264,7 @@ class _Progress:
         elif kind == "started":
             self.current = str(data.get("check"))
         elif kind == "record":
-            record = replace(record_from_dict(data["record"]), target=self.label)
+            record = replace(CheckRecord.from_dict(data["record"]), target=self.label)
             self.run.records[record.id] = record
             self.current = None
             if self.on_record is not None:

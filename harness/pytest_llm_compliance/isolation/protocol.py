@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
 from pytest_llm_compliance.core.settings import Settings
 
 CHANNEL_ENV = "LLM_COMPLIANCE_CHANNEL_FD"
@@ -49,15 +48,3 @@ class Job:
 def message(kind: str, **fields: Any) -> bytes:
     """One message line: ``{"kind": ..., ...}``."""
     return json.dumps({"kind": kind, **fields}).encode() + b"\n"
-
-
-def record_to_dict(record: CheckRecord) -> dict[str, Any]:
-    """A record as plain data, for the pipe."""
-    data = asdict(record)
-    data["outcome"] = record.outcome.value
-    return data
-
-
-def record_from_dict(data: Mapping[str, Any]) -> CheckRecord:
-    """A record back from plain data."""
-    return CheckRecord(**{**data, "outcome": Outcome(data["outcome"])})

@@ -192,8 +192,7 @@ def keep_record(node: pytest.Item, record: CheckRecord, stop_policy: str) -> Non
     Each record made gets its own run id, so that a rerun's model calls add to the
     first run's; a rerun handed the same record (the child's, cached) made no call.
     """
-    data = dataclasses.asdict(record)
-    data["outcome"] = record.outcome.value
+    data = record.to_dict()
     data["stop_policy"] = stop_policy
     data["worker"] = os.environ.get("PYTEST_XDIST_WORKER", "")
     data["group"] = node.parent.nodeid if node.parent else record.target

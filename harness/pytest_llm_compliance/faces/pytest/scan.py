@@ -15,13 +15,12 @@ import importlib
 import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict
 from typing import Any
 
 import pytest
 
 from pytest_llm_compliance.checks._api import Check, catalog
-from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
+from pytest_llm_compliance.core.outcomes import Outcome
 from pytest_llm_compliance.core.settings import Settings
 from pytest_llm_compliance.faces.pytest.keys import HarnessError
 from pytest_llm_compliance.faces.pytest.runner import settings_for, settle
@@ -93,7 +92,7 @@ class ScanPlugin:
         report = yield
         record = getattr(item, "record", None)
         if isinstance(item, ScanItem) and record is not None:
-            setattr(report, PROPERTY_KEY, json.dumps(_as_data(record)))
+            setattr(report, PROPERTY_KEY, json.dumps(record.to_dict()))
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -207,12 +206,6 @@ def _observations_of(config: pytest.Config, label: str, settings: Settings) -> C
             target = getattr(target, part)
         cache[label] = ClassObservations(target, settings)
     return cache[label]
-
-
-def _as_data(record: CheckRecord) -> dict[str, Any]:
-    data = asdict(record)
-    data["outcome"] = record.outcome.value
-    return data
 
 
 def close_observations(config: pytest.Config) -> None:

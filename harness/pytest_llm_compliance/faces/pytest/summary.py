@@ -7,14 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_llm_compliance.checks._api import catalog
-from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
+from pytest_llm_compliance.core.outcomes import CheckRecord
 from pytest_llm_compliance.reports.terminal import target_lines
-
-
-def record_from(data: dict[str, Any]) -> CheckRecord:
-    """A record rebuilt from its report attribute (it crossed xdist as JSON text)."""
-    fields = {k: v for k, v in data.items() if k in CheckRecord.__dataclass_fields__}
-    return CheckRecord(**{**fields, "outcome": Outcome(data["outcome"])})
 
 
 def summary_lines(records: Sequence[dict[str, Any]]) -> list[str]:
@@ -45,7 +39,7 @@ def summary_lines(records: Sequence[dict[str, Any]]) -> list[str]:
         lines += target_lines(
             label,
             mine[0]["stop_policy"],
-            [record_from(d) for d in mine],
+            [CheckRecord.from_dict(d) for d in mine],  # they crossed xdist as JSON
             kind=next((d["kind"] for d in mine if d.get("kind")), ""),
         )
     return lines
