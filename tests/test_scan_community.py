@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from pytest_llm_compliance.observe.introspect import CREDENTIAL_PATTERNS
+from pytest_llm_compliance.core.credentials import is_credential_name
 
 from tests.paths import SOURCE_PATH
 
@@ -28,7 +28,6 @@ KNOWN_PLAIN = {
     "langchain_community.llms.mosaicml:MosaicML": "mosaicml_api_token: Optional[str]",
     "langchain_community.llms.databricks:Databricks": "api_token: str",
 }
-KEY_NAME = re.compile("|".join(p.replace("*", ".*") for p in CREDENTIAL_PATTERNS))
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +114,7 @@ def test_no_class_that_keeps_its_credentials_in_secretstr_is_flagged(scanned, co
         keys = [  # the annotations of the fields named like keys that hold text
             repr(info.annotation)
             for name, info in cls.model_fields.items()
-            if KEY_NAME.fullmatch(name) and "str" in repr(info.annotation).lower()
+            if is_credential_name(name) and "str" in repr(info.annotation).lower()
         ]
         if keys and not any(re.search(r"\bstr\b", a.replace("SecretStr", "")) for a in keys):
             secret_classes.append(label)

@@ -12,9 +12,9 @@ import pytest
 from langchain_core.language_models.llms import LLM
 from pydantic import Field, SecretStr, model_validator
 from pytest_llm_compliance.checks._api import catalog
+from pytest_llm_compliance.core.credentials import is_credential_name
 from pytest_llm_compliance.observe.introspect import (
     class_facts,
-    is_credential_name,
     read_facts,
     unvalidated,
 )

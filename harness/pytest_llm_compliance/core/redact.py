@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
-CREDENTIAL_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH", re.IGNORECASE)
+from pytest_llm_compliance.core.credentials import is_credential_name
+
 MIN_SECRET_LENGTH = 6
 """Shorter values are too common as text to mask without mangling messages."""
 MASK = "***"
@@ -30,7 +31,9 @@ class Redactor:
     @classmethod
     def from_environment(cls) -> Redactor:
         """Know the value of every environment variable named like a credential."""
-        return cls(value for name, value in os.environ.items() if CREDENTIAL_NAME.search(name))
+        return cls(
+            value for name, value in os.environ.items() if is_credential_name(name, anywhere=True)
+        )
 
     def add(self, secret: str) -> None:
         """Know one more secret, and the forms it takes escaped in ``repr`` and JSON."""

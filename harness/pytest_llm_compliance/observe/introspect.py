@@ -18,39 +18,17 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from pytest_llm_compliance.core.credentials import is_credential_name
 from pytest_llm_compliance.observe.sources import class_source
 
 MODEL_METHODS = ("_call", "_acall", "_stream", "_astream", "_generate", "_agenerate")
 """The methods that talk to the model: a class derived from ``LLM`` defines ``_call``, one
 derived from ``BaseLLM`` directly defines ``_generate`` (and both may stream)."""
-CREDENTIAL_PATTERNS = (
-    "api_key",
-    "*_api_key",
-    "*_key",
-    "*_token",
-    "*_secret",
-    "*password*",
-    "credentials",
-)
-TOKENIZER_VOCABULARY = frozenset(
-    f"{kind}_token" for kind in ("eos", "bos", "pad", "stop", "unk", "sep", "cls", "mask")
-)
 STOP_FIELDS = ("stop", "stop_sequences", "stop_words", "stop_sequence")
 """Names (or aliases) of an init field holding stop sequences for every call."""
 MODEL_NAME_FIELDS = ("model", "model_name", "model_id", "deployment_name", "repo_id")
 """Names (or aliases) of an init field naming the model a service runs."""
 URL_PATTERNS = ("*url*", "*uri*", "*endpoint*", "*api_base*", "host", "*_host")
-LOOKUP_WORDS = frozenset(
-    (
-        "prompt", "cache", "input", "output", "response", "text", "content", "message",
-        "result", "metadata", "completion", "context", "document", "query", "field",
-        "column", "sort", "partition", "stop", "sequence", "json", "dict",
-    )
-)  # fmt: skip
-"""Words of a ``*_key`` name that make it a key into data (``prompt_key``,
-``prompt_cache_key``: the dict key a prompt is sent under), not a credential."""
-ACCESS_WORDS = frozenset(("api", "secret", "access", "auth", "private", "session", "token"))
-"""Words that keep a ``*_key`` with a data word a credential (``prompt_api_key``)."""
 SECRET_WORDS = ("secret", "key", "token", "passw", "credential", "auth", "apikey")
 """Words that make a name a credential's, whatever else it says."""
 IDENTIFIER_DOC = re.compile(r"^\W*(the\s+)?(id|identifier|tag|slug|name)\b", re.IGNORECASE)
@@ -124,16 +102,6 @@ def type_name(annotation: Any) -> str:
         return annotation.__qualname__
     text = repr(annotation)
     return re.sub(r"\b(typing|pydantic\.types|collections\.abc)\.", "", text)
-
-
-def is_credential_name(name: str) -> bool:
-    """True for a name of ``CREDENTIAL_PATTERNS`` that is not tokenizer vocabulary or a data key."""
-    if name in TOKENIZER_VOCABULARY or not any(
-        fnmatch.fnmatchcase(name, pattern) for pattern in CREDENTIAL_PATTERNS
-    ):
-        return False
-    *words, last = name.split("_")
-    return not (last == "key" and LOOKUP_WORDS & set(words) and not ACCESS_WORDS & set(words))
 
 
 def _names_no_secret(name: str) -> bool:

@@ -29,12 +29,13 @@ from vcr.serializers import yamlserializer  # type: ignore[import-untyped]
 from vcr.serializers.compat import convert_to_unicode  # type: ignore[import-untyped]
 
 from pytest_llm_compliance import __version__
+from pytest_llm_compliance.core.credentials import is_credential_name
 from pytest_llm_compliance.core.outcomes import ENVIRONMENT, HARNESS, Outcome
 from pytest_llm_compliance.core.redact import Redactor
 from pytest_llm_compliance.scan.no_network import no_network
 from pytest_llm_compliance.transport import Problem, Transport
 from pytest_llm_compliance.transport.chunks import played_as_events
-from pytest_llm_compliance.transport.scrub import Scrubber, is_credential_name, secrets_in
+from pytest_llm_compliance.transport.scrub import Scrubber, secrets_in
 
 STAMP_KEY = "llm_compliance"
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body", "credentials")

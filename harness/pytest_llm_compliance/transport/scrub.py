@@ -16,37 +16,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pytest_llm_compliance.core.credentials import is_credential_name
 from pytest_llm_compliance.core.redact import Redactor
 
 CANARY = re.compile(r"lcc-canary-(\w+)-(\w+)")
 """A canary of ``canary.make_canaries`` (``lcc-canary-FIELD-SUFFIX``); group 1 is its field
 (an identifier: no hyphen)."""
 CANARY_MARK = "lcc-canary-"
-CREDENTIAL_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "x-goog-api-key",
-        "ocp-apim-subscription-key",
-        "x-auth-token",
-        "cookie",
-        "set-cookie",
-    }
-)
-CREDENTIAL_NAME = re.compile(
-    r"(?:^|[-_.])(?:key|token|secret|password|passwd|signature|sig|credentials?|auth)$"
-    r"|^(?:apikey|code)$",
-    re.IGNORECASE,
-)
-"""``key``, ``api_key``, ``x-auth-token``, ``client_secret``...; not ``max_tokens``."""
 PLACEHOLDER = re.compile(r"<credential:[\w:-]+>")
-
-
-def is_credential_name(name: str) -> bool:
-    """A header or query parameter that carries a credential by its name."""
-    return name.lower() in CREDENTIAL_HEADERS or bool(CREDENTIAL_NAME.search(name))
 
 
 def fingerprint(value: str) -> str:
