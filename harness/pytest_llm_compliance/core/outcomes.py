@@ -73,6 +73,10 @@ def fail(
     return CheckFailed(summary, Failure(expected, observed, cause, method))
 
 
+BAD = (Outcome.FAILED, Outcome.ERROR)
+"""The outcomes that make a run fail: a check failed, or could not run."""
+
+
 @dataclass(frozen=True)
 class CheckRecord:
     """One check run against one target: the unit every report is made of."""

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llm_compliance import __version__
-from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
+from pytest_llm_compliance.core.outcomes import BAD, CheckRecord, Outcome
 from pytest_llm_compliance.core.registry import SECTIONS, catalog_info
 from pytest_llm_compliance.core.settings import Settings
 
 SCHEMA_VERSION = "1.4"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
-BAD = (Outcome.FAILED, Outcome.ERROR)
 
 
 @dataclass(frozen=True)

@@ -19,19 +19,10 @@ from collections import Counter
 from collections.abc import Sequence
 
 from pytest_llm_compliance import __version__
-from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
+from pytest_llm_compliance.core.outcomes import BAD, CheckRecord, Outcome
 from pytest_llm_compliance.core.registry import AREAS, catalog_info
 from pytest_llm_compliance.reports.formats import Report, TargetReport
-from pytest_llm_compliance.reports.terminal import KIND_NAMES
-
-SYMBOLS = {
-    Outcome.PASSED: "✓",
-    Outcome.FAILED: "✗",
-    Outcome.SKIPPED: "\N{EN DASH}",
-    Outcome.XFAILED: "!",
-    Outcome.ERROR: "⚠",
-}
-BAD = (Outcome.FAILED, Outcome.ERROR)
+from pytest_llm_compliance.reports.terminal import KIND_NAMES, SYMBOLS
 
 
 def to_html(

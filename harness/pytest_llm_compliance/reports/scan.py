@@ -6,18 +6,9 @@ from collections.abc import Sequence
 
 from pytest_llm_compliance import __version__
 from pytest_llm_compliance.checks._api import catalog
-from pytest_llm_compliance.core.outcomes import CheckRecord, Outcome
-from pytest_llm_compliance.reports.terminal import mark
+from pytest_llm_compliance.core.outcomes import BAD, CheckRecord, Outcome
+from pytest_llm_compliance.reports.terminal import SYMBOLS, mark
 from pytest_llm_compliance.scan.scanner import ScanResult, outcome_counts
-
-BAD = (Outcome.FAILED, Outcome.ERROR)
-SYMBOLS = {
-    Outcome.PASSED: "✅",
-    Outcome.FAILED: "❌",
-    Outcome.SKIPPED: "\N{HEAVY MINUS SIGN}",
-    Outcome.XFAILED: "⚠️",
-    Outcome.ERROR: "💥",
-}
 
 
 def needs_lines(result: ScanResult) -> list[str]:

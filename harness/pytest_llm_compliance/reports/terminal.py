@@ -15,6 +15,14 @@ MARKS = {
     Outcome.XFAILED: "XFAIL",
     Outcome.ERROR: "ERROR",
 }
+SYMBOLS = {
+    Outcome.PASSED: "\N{CHECK MARK}",
+    Outcome.FAILED: "\N{BALLOT X}",
+    Outcome.SKIPPED: "\N{EN DASH}",
+    Outcome.XFAILED: "!",
+    Outcome.ERROR: "\N{WARNING SIGN}",
+}
+"""One glyph per outcome, for grids and tables (the HTML page, the scan's Markdown)."""
 COLOURS = {
     Outcome.PASSED: "32",
     Outcome.FAILED: "31",
