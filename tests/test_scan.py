@@ -173,7 +173,8 @@ def test_the_cli_scans_in_workers_prints_and_exits_1(tmp_path):
     assert document["summary"]["verdict"] == "failed"
     markdown = md_path.read_text()
     assert "| class | `interface.llm_type` |" in markdown
-    assert "| `tests.scan_fixture.broken:PlainKey` | ✓ | – | ✓ | ✗ | ✓ | ✓ | ✓ | 1 |" in markdown
+    row = "| `tests.scan_fixture.broken:PlainKey` | ✓ | \N{EN DASH} | ✓ | ✗ | ✓ | ✓ | ✓ | 1 |"
+    assert row in markdown
     assert "| **failed** | 1 | 1 | 3 | 2 | 1 | 1 | 1 | 10 |" in markdown
 
 
