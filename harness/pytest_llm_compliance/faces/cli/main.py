@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from pytest_llm_compliance import __version__
 from pytest_llm_compliance.core.settings import SETTINGS
 from pytest_llm_compliance.faces.cli.common import UsageProblem
+from pytest_llm_compliance.reports.files import add_report_options
 
 if TYPE_CHECKING:
     from pytest_llm_compliance.core.project import ProjectConfig
@@ -93,18 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{setting.help} ({'repeatable; ' if setting.repeatable else ''}"
             f"default {setting.default}; environment {setting.env_var})",
         )
-    check.add_argument(
-        "--report-json",
-        metavar="PATH",
-        help="write the JSON report (versioned, with a JSON schema) here",
-    )
-    check.add_argument(
-        "--report-md", metavar="PATH", help="write the Markdown checklist, boxes ticked, here"
-    )
-    check.add_argument(
-        "--report-html", metavar="PATH", help="write a self-contained HTML report here"
-    )
-    check.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report here")
+    add_report_options(check)
     check.add_argument(
         "--color",
         choices=["auto", "always", "never"],
@@ -241,25 +231,10 @@ def _settings_layers(args: argparse.Namespace, project: dict[str, Any]) -> list[
 
 def _report_paths(args: argparse.Namespace) -> dict[str, Path | None]:
     """The report paths, writable and all different (a bad path is a usage error)."""
-    from pytest_llm_compliance.reports.files import ReportFileError, distinct, writable
+    from pytest_llm_compliance.reports.files import ReportFileError, report_paths
 
-    given = {
-        "--report-json": args.report_json,
-        "--report-md": args.report_md,
-        "--report-html": args.report_html,
-        "--junitxml": args.junitxml,
-    }
     try:
-        distinct(given)
-        return {
-            kind: writable(given[option], option)
-            for kind, option in (
-                ("json", "--report-json"),
-                ("md", "--report-md"),
-                ("html", "--report-html"),
-                ("junit", "--junitxml"),
-            )
-        }
+        return report_paths(args)
     except ReportFileError as exc:
         raise UsageProblem(str(exc)) from None
 
@@ -410,27 +385,13 @@ def _print(report: Report, out: TextIO, colour: bool) -> None:
 
 
 def _write(report: Report, paths: dict[str, Path | None]) -> None:
-    """Write each report (``report_files``); a report that cannot be written is a usage error."""
-    import json
+    """Write each report asked for; a report that cannot be written is a usage error."""
+    from pytest_llm_compliance.reports.files import ReportFileError, write_reports
 
-    from pytest_llm_compliance.reports.files import ReportFileError, write_report
-    from pytest_llm_compliance.reports.formats import to_json, to_junit, to_markdown
-
-    render = {
-        "json": lambda: json.dumps(to_json(report), indent=2) + "\n",
-        "md": lambda: to_markdown(report),
-        "html": lambda: _html(report),
-        "junit": lambda: to_junit(report),
-    }
-    problems = []
-    for kind, path in paths.items():
-        if path is not None:
-            try:
-                write_report(path, render[kind]())
-            except ReportFileError as exc:
-                problems.append(str(exc))
-    if problems:
-        raise UsageProblem("; ".join(problems))
+    try:
+        write_reports(report, paths, {"html": lambda: _html(report)})
+    except ReportFileError as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 def _html(report: Report) -> str:

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from pytest_llm_compliance.reports.files import add_report_options
+
 if TYPE_CHECKING:
     from pytest_llm_compliance.scan.scanner import ScanProgress, ScanResult
 
@@ -51,14 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--module-timeout", metavar="S", help="seconds one module may take (default 60)"
     )
-    parser.add_argument(
-        "--report-json", metavar="PATH", help="write the JSON scan report (every class) here"
-    )
-    parser.add_argument("--report-md", metavar="PATH", help="write the Markdown scan report here")
-    parser.add_argument(
-        "--report-html", metavar="PATH", help="write a self-contained HTML report here"
-    )
-    parser.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report here")
+    add_report_options(parser)
     parser.add_argument(
         "--color",
         choices=["auto", "always", "never"],
@@ -79,7 +74,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     )
     from pytest_llm_compliance.faces.cli.common import UsageProblem
     from pytest_llm_compliance.reports.colour import use_colour
-    from pytest_llm_compliance.reports.files import ReportFileError, distinct, writable
+    from pytest_llm_compliance.reports.files import ReportFileError, report_paths
     from pytest_llm_compliance.scan.modules import ScanError, ScanJob
     from pytest_llm_compliance.scan.pool import DEFAULT_MODULE_TIMEOUT_S, default_workers
     from pytest_llm_compliance.scan.scanner import parse_class_xfail, scan, scan_checks
@@ -99,14 +94,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             timeout = parse_positive(args.module_timeout, "--module-timeout", "module timeout")
     except (ScanError, SettingsError) as exc:
         raise UsageProblem(str(exc)) from None
-    given = {f"--report-{kind}": getattr(args, f"report_{kind}") for kind in ("json", "md", "html")}
-    given["--junitxml"] = args.junitxml
     try:
-        distinct(given)
-        paths = {
-            option.removeprefix("--report-").replace("--junitxml", "junit"): writable(path, option)
-            for option, path in given.items()
-        }
+        paths = report_paths(args)
     except ReportFileError as exc:
         raise UsageProblem(str(exc)) from None
     job = ScanJob(tuple(check.id for check in checks), settings, by_class)
@@ -172,16 +161,13 @@ def _print(result: ScanResult, out: TextIO, colour: bool) -> None:
 
 
 def _write(result: ScanResult, paths: Mapping[str, Path | None]) -> None:
-    import json
-
-    from pytest_llm_compliance.reports.files import ReportFileError, write_report
-    from pytest_llm_compliance.reports.formats import to_json, to_junit
+    """Write each report asked for: the scan's own Markdown table and HTML page."""
+    from pytest_llm_compliance.reports.files import write_reports
     from pytest_llm_compliance.reports.html import to_html
     from pytest_llm_compliance.reports.scan import to_markdown
 
     report = result.report()
-    writers = {
-        "json": lambda: json.dumps(to_json(report), indent=2) + "\n",
+    page = {
         "md": lambda: to_markdown(result),
         "html": lambda: to_html(
             report,
@@ -191,17 +177,8 @@ def _write(result: ScanResult, paths: Mapping[str, Path | None]) -> None:
             notes=_notes(result),
             noun="classes",
         ),
-        "junit": lambda: to_junit(report),
     }
-    problems = []
-    for kind, path in paths.items():
-        if path is not None:
-            try:
-                write_report(path, writers[kind]())
-            except ReportFileError as exc:
-                problems.append(str(exc))
-    if problems:
-        raise ReportFileError("; ".join(problems))
+    write_reports(report, paths, page)
 
 
 def _notes(result: ScanResult) -> list[str]:
