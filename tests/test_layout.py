@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
+
+import pytest
 
 from tests.paths import SOURCE
 
@@ -122,3 +125,26 @@ def test_the_package_is_imported_as_pytest_llm_compliance_not_harness():
 
     assert Path(pytest_llm_compliance.__file__).parent == PACKAGE
     assert not (SOURCE / "__init__.py").exists()  # harness/ is a folder of the repository only
+
+
+def test_each_area_belongs_to_a_kind_and_chat_to_chat_models_alone():
+    from pytest_llm_compliance.core.registry import AREAS
+    from pytest_llm_compliance.kinds import KINDS, kind_named
+
+    assert {area for kind in KINDS for area in kind.areas} == set(AREAS)
+    assert kind_named("chat").not_applicable("chat") == ""
+    assert kind_named("llm").not_applicable("chat") == "chat.* checks apply to chat models only"
+    assert kind_named("llm").not_applicable("stop") == ""
+
+
+def test_a_check_using_an_unknown_observation_is_refused(monkeypatch):
+    from pytest_llm_compliance.checks import _api
+
+    catalog = _api.catalog()
+    assert all(check.uses for check in catalog.values() if check.needs == "calls")
+    typo = dataclasses.replace(catalog["stop.respected"], uses=("stop_call",))
+    monkeypatch.setitem(_api._CATALOG, "stop.respected", typo)
+    with pytest.raises(
+        ValueError, match=r"stop.respected uses unknown observation\(s\) \['stop_call'\]"
+    ):
+        _api.catalog()

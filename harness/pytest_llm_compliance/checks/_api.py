@@ -73,14 +73,32 @@ def check(
 
 
 def catalog() -> dict[str, Check]:
-    """Every check by id, in the order of CHECKLIST.md's areas."""
+    """Every check by id, in the order of CHECKLIST.md's areas.
+
+    Raises ``ValueError`` for a check whose ``uses`` names no observation.
+    """
     importlib.import_module("pytest_llm_compliance.checks")  # each area module registers
+    _check_uses(_CATALOG.values())
     return {
         check_id: _CATALOG[check_id]
         for area in AREAS
         for check_id in _CATALOG
         if check_id.startswith(area + ".")
     }
+
+
+def _check_uses(checks: Iterable[Check]) -> None:
+    """Every name in a check's ``uses`` is an observation's (``observe.core``)."""
+    from pytest_llm_compliance.observe.core import DRAWN_FROM, OBSERVATION_NAMES
+
+    known = OBSERVATION_NAMES | set(DRAWN_FROM)
+    for check in checks:
+        unknown = sorted(set(check.uses) - known)
+        if unknown:
+            raise ValueError(
+                f"check {check.id} uses unknown observation(s) {unknown}; "
+                f"the observations are {sorted(known)}"
+            )
 
 
 def select(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[Check]:

@@ -39,8 +39,17 @@ class Kind(ABC):
     """The prefix of the model's ``astream_events`` (``on_llm_``, ``on_chat_model_``)."""
     first_parameter: ClassVar[str]
     """The name LangChain's model methods give their first parameter."""
-    only_for: ClassVar[str] = ""
-    """The area of checks that apply to this kind alone (``chat``)."""
+    areas: ClassVar[tuple[str, ...]] = (
+        "interface",
+        "methods",
+        "streaming",
+        "stop",
+        "secrets",
+        "async",
+        "callbacks",
+        "docs",
+    )
+    """The areas of checks that apply to this kind (a new kind names its own)."""
     renders_params: ClassVar[bool] = False
     """True when ``str(model)`` shows the class name and ``Params: {...}`` (``BaseLLM``)."""
 
@@ -94,7 +103,7 @@ class Kind(ABC):
         """Why checks of ``area`` do not apply to this kind (empty when they do)."""
         from pytest_llm_compliance.kinds import KINDS
 
-        owners = [kind for kind in KINDS if kind.only_for == area]
-        if owners and self not in owners:
-            return f"{area}.* checks apply to {' and '.join(k.noun + 's' for k in owners)} only"
-        return ""
+        if area in self.areas:
+            return ""
+        owners = [kind for kind in KINDS if area in kind.areas]
+        return f"{area}.* checks apply to {' and '.join(k.noun + 's' for k in owners)} only"

@@ -20,7 +20,7 @@ class ChatKind(Kind):
     start_callback = "on_chat_model_start"
     event_prefix = "on_chat_model_"
     first_parameter = "messages"
-    only_for = "chat"
+    areas = (*Kind.areas, "chat")
     rules: ClassVar[Mapping[str, str]] = {
         "interface.signatures": "`_generate` and every overridden `_agenerate`, `_stream`, "
         "`_astream` accept `messages`, `stop`, `run_manager`, `**kwargs`, and are of the "
