@@ -33,8 +33,8 @@ except httpx.TransportError as exc:
 """
 NO_CREDENTIALS = (
     "the class has no credential field",
-    "a field is named like a credential (api_key, *_key, *_token, *_secret, "
-    "*password*, credentials) or listed in lc_secrets",
+    "a field is named like a credential (api_key, *_key, *_token, *_secret, *_auth, "
+    "*password*, credentials: core.credentials) or listed in lc_secrets",
 )
 
 
