@@ -344,3 +344,40 @@ def test_pre_commit_try_repo_passes_on_the_compliant_class(tmp_path, pre_commit_
     result = try_repo(tmp_path / "good", pre_commit_home)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed" in result.stdout
+
+
+def test_the_hook_replays_cassettes_when_a_folder_is_configured(tmp_path, pre_commit_home):
+    """Recorded once with the service up, the hook then passes with the service down: no call."""
+    from reference_llm.server import EchoServer
+    from tests.conftest import SERVICE_KEY
+    from tests.paths import SOURCE_PATH
+
+    CLI = (sys.executable, "-m", "pytest_llm_compliance.faces.cli.main")
+    project = tmp_path / "replayed"
+    make_project(project, [])
+    with EchoServer(api_key=SERVICE_KEY) as server:
+        params = f'{{ n = 64, base_url = "{server.url}", api_key = "{SERVICE_KEY}" }}'
+        (project / "pyproject.toml").write_text(
+            '[tool.llm-compliance]\ncassettes = "cassettes"\n'
+            '[[tool.llm-compliance.targets]]\ntarget = "reference_llm.service:EchoServiceLLM"\n'
+            f"params = {params}\n"
+        )
+        record = run(
+            [*CLI, "check", "--record-mode", "once"],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": SOURCE_PATH, "NO_COLOR": "1"},
+            timeout=300,
+        )
+        assert record.returncode == 0, record.stdout + record.stderr
+    assert list((project / "cassettes").rglob("*.yaml"))
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    result = run(
+        [tool("pre-commit"), "try-repo", str(ROOT), "llm-compliance", "--all-files", "--verbose"],
+        cwd=project,
+        env=env,
+        timeout=900,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output  # the server is down: every answer came from a cassette
+    assert "transport: record mode none, cassettes" in output
