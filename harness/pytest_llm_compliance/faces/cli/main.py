@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from pytest_llm_compliance import __version__
 from pytest_llm_compliance.core.settings import SETTINGS
-from pytest_llm_compliance.faces.cli.common import UsageProblem
+from pytest_llm_compliance.faces.cli.common import UsageProblem, elapsed_s, start_clock
 from pytest_llm_compliance.reports.files import add_report_options
 
 if TYPE_CHECKING:
@@ -147,6 +147,7 @@ def github_usage_error(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; return the exit code."""
+    start_clock()
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     sys.path.insert(0, os.getcwd())  # the user's modules, as `python -m` would find them
@@ -381,7 +382,7 @@ def _print(report: Report, out: TextIO, colour: bool) -> None:
         )
         print("\n".join(lines), file=out)
     verdict = report.verdict.replace("_", " ").upper()
-    print(f"\n{verdict} in {report.duration_s:.1f} s", file=out)
+    print(f"\n{verdict} in {elapsed_s():.1f} s", file=out)
 
 
 def _write(report: Report, paths: dict[str, Path | None]) -> None:

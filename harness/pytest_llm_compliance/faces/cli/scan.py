@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from pytest_llm_compliance.faces.cli.common import elapsed_s
 from pytest_llm_compliance.reports.files import add_report_options
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def _print(result: ScanResult, out: TextIO, colour: bool) -> None:
     from pytest_llm_compliance.reports.scan import terminal_lines
 
     print("\n".join(terminal_lines(result, colour=colour)), file=out)
-    print(f"\n{result.verdict.upper()} in {result.duration_s:.1f} s", file=out)
+    print(f"\n{result.verdict.upper()} in {elapsed_s():.1f} s", file=out)
 
 
 def _write(result: ScanResult, paths: Mapping[str, Path | None]) -> None:
