@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 GUIDE_URL = "https://python.langchain.com/docs/how_to/custom_llm/"
-DOCS_URL = "https://github.com/pytest-llm-compliance/pytest-llm-compliance#"
+DOCS_URL = "https://pytest-llm-compliance.github.io/pytest-llm-compliance/checks/#"
+"""The docs site's check catalog: each check's section is the id without its dots."""
 
 AREAS = (
     "interface",
