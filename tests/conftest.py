@@ -45,6 +45,32 @@ def make_chat(request: pytest.FixtureRequest, echo_server: EchoServer):
     return build
 
 
+SLOW_MODULES = frozenset(
+    {
+        "test_real_classes.py",  # the gallery of published classes, fake vendor servers
+        "test_scan_community.py",  # a scan of langchain-community
+        "test_ecosystem.py",  # the sample project under the usual plugins, 14 configurations
+        "test_plugin_ecosystem.py",  # the plugin beside xdist, pytest-timeout, socket, ...
+        "test_footprint.py",  # a fresh venv before and after the install
+        "test_stability.py",  # repetitions under load
+        "test_async_stability.py",
+        "test_delivery.py",  # actionlint, zizmor, the Action, pre-commit try-repo
+        "test_docs.py",  # the docs site, built --strict
+        "test_release.py",  # the release: refs of the install snippets, the changelog
+        "test_bench.py",
+    }
+)
+"""The whole suite's slow part: ``pytest`` leaves it out, ``pytest -m ""`` runs it
+(as ``.ci/run`` does); so are the browser tests of ``test_report_html.py``."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow modules' tests ``slow`` (the default run deselects them)."""
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """langchain-tests' test_init_time runs once, not timed (where pytest-benchmark is)."""

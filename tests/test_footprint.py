@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import pytest_llm_compliance
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +23,8 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parent.parent
 OUR_INI = re.compile(r"^  llm_compliance_\w+ \(")
+HEADER = f"llm-compliance-{pytest_llm_compliance.__version__}, "
+"""How the plugin shows in the header's plugin list."""
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -55,7 +58,7 @@ def without_our_options(help_text: str) -> str:
     for line in lines:
         if line in OUR_GROUPS:
             skipping = True
-        elif skipping and not line.strip():
+        elif skipping is True and not line.strip():  # a group ends at a blank line
             skipping = False
             continue
         elif OUR_INI.match(line):
@@ -108,14 +111,14 @@ def test_help_gains_only_the_plugins_own_options(footprint):
 
 @pytest.mark.parametrize("view", ["fixtures", "markers"])
 def test_fixtures_and_markers_are_unchanged(footprint, view):
-    after = footprint["after"][view].replace("llm-compliance-0.1.0, ", "")  # the header
+    after = footprint["after"][view].replace(HEADER, "")  # the header's plugin list
     assert after == footprint["before"][view]
 
 
 def test_an_unrelated_suite_passes_under_warnings_as_errors(footprint):
     before, after = footprint["before"]["run"], footprint["after"]["run"]
     assert "1 passed" in after
-    assert after.replace("llm-compliance-0.1.0, ", "") == before  # the header's plugin list
+    assert after.replace(HEADER, "") == before  # the header's plugin list
 
 
 def test_checking_a_class_under_warnings_as_errors(footprint):

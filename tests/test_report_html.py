@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_llm_compliance.core.outcomes import Outcome
@@ -142,11 +143,15 @@ def test_check_writes_the_same_page_for_its_targets(tmp_path, monkeypatch):
 
 # --- in a real browser --------------------------------------------------------------
 
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Chromium is not installed (apt-get install chromium): the page is not looked at in "
-    "a browser here",
-)
+
+def needs_chromium(test: Any) -> Any:
+    """A test that looks at the page in Chromium: slow, and skipped where there is none."""
+    absent = pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Chromium is not installed (apt-get install chromium): the page is not looked at "
+        "in a browser here",
+    )
+    return pytest.mark.slow(absent(test))
 
 
 def _chromium(tmp_path: Path, *args: str) -> str:

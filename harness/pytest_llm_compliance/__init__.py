@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pytest_llm_compliance.core.settings import SettingsError
     from pytest_llm_compliance.core.targets import TargetError
     from pytest_llm_compliance.faces.api import check_llm
+    from pytest_llm_compliance.faces.pytest.mixin import LLMComplianceMixin
     from pytest_llm_compliance.faces.pytest.testclass import LLMComplianceTests
 
 _LAZY = {
@@ -28,9 +29,11 @@ _LAZY = {
     "SettingsError": "pytest_llm_compliance.core.settings",
     "TargetError": "pytest_llm_compliance.core.targets",
     "LLMComplianceTests": "pytest_llm_compliance.faces.pytest.testclass",
+    "LLMComplianceMixin": "pytest_llm_compliance.faces.pytest.mixin",  # langchain-tests extra
 }
 __all__ = [
     "CheckRecord",
+    "LLMComplianceMixin",
     "LLMComplianceTests",
     "Outcome",
     "SettingsError",
