@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -137,14 +136,13 @@ def test_each_area_belongs_to_a_kind_and_chat_to_chat_models_alone():
     assert kind_named("llm").not_applicable("stop") == ""
 
 
-def test_a_check_using_an_unknown_observation_is_refused(monkeypatch):
+def test_a_check_using_an_unknown_observation_is_refused():
     from pytest_llm_compliance.checks import _api
 
     catalog = _api.catalog()
     assert all(check.uses for check in catalog.values() if check.needs == "calls")
-    typo = dataclasses.replace(catalog["stop.respected"], uses=("stop_call",))
-    monkeypatch.setitem(_api._CATALOG, "stop.respected", typo)
-    with pytest.raises(
-        ValueError, match=r"stop.respected uses unknown observation\(s\) \['stop_call'\]"
-    ):
-        _api.catalog()
+    typo = _api.check("stop.typo", rule="r", source="s", fix="f", uses=("stop_call",))
+    refused = r"stop.typo uses unknown observation\(s\) \['stop_call'\]"
+    with pytest.raises(ValueError, match=refused):
+        typo(lambda obs: None)  # registered as a check module does, at its import
+    assert "stop.typo" not in _api.catalog()

@@ -77,8 +77,9 @@ def run_targets(
     reports, problems = [], []
     for spec in specs:
         told = functools.partial(on_check, spec.label) if on_check else None
+        in_process = settings.isolation == "none" or not isinstance(spec.target, str)
         try:
-            if settings.isolation == "none" or not isinstance(spec.target, str):
+            if in_process:  # a loaded target cannot cross to a child process
                 records, kind, output = _in_process(spec, settings, checks, told)
             else:
                 records, kind, output = _isolated(spec, settings, checks, told, redactor)
@@ -90,12 +91,8 @@ def run_targets(
         finally:
             if on_check:
                 on_check(spec.label, None)
-        isolation = "none" if not isinstance(spec.target, str) else settings.isolation
-        reports.append(
-            TargetReport(
-                spec.label, settings, records, isolation, kind=kind, captured_output=output
-            )
-        )
+        isolation = "none" if in_process else "process"
+        reports.append(TargetReport(spec.label, settings, records, isolation, kind, output))
     report = Report(reports, duration_s=time.perf_counter() - started)
     return Session(report, problems)
 

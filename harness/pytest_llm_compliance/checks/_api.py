@@ -61,11 +61,15 @@ def check(
     uses: tuple[str, ...] = (),
     needs: Need = "calls",
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register ``function`` as the check ``check_id``."""
+    """Register ``function`` as the check ``check_id``.
+
+    Raises ``ValueError`` for an id registered twice, or ``uses`` naming no observation.
+    """
 
     def register(function: CheckFunction) -> CheckFunction:
         if check_id in _CATALOG:
             raise ValueError(f"check id registered twice: {check_id}")
+        _check_uses(check_id, uses)
         _CATALOG[check_id] = Check(check_id, rule, source, fix.strip(), function, uses, needs)
         return function
 
@@ -73,12 +77,8 @@ def check(
 
 
 def catalog() -> dict[str, Check]:
-    """Every check by id, in the order of CHECKLIST.md's areas.
-
-    Raises ``ValueError`` for a check whose ``uses`` names no observation.
-    """
+    """Every check by id, in the order of CHECKLIST.md's areas."""
     importlib.import_module("pytest_llm_compliance.checks")  # each area module registers
-    _check_uses(_CATALOG.values())
     return {
         check_id: _CATALOG[check_id]
         for area in AREAS
@@ -87,18 +87,17 @@ def catalog() -> dict[str, Check]:
     }
 
 
-def _check_uses(checks: Iterable[Check]) -> None:
-    """Every name in a check's ``uses`` is an observation's (``observe.core``)."""
+def _check_uses(check_id: str, uses: Iterable[str]) -> None:
+    """Every name in a check's ``uses`` is an observation's (``observe.core``), at registration."""
     from pytest_llm_compliance.observe.core import DRAWN_FROM, OBSERVATION_NAMES
 
     known = OBSERVATION_NAMES | set(DRAWN_FROM)
-    for check in checks:
-        unknown = sorted(set(check.uses) - known)
-        if unknown:
-            raise ValueError(
-                f"check {check.id} uses unknown observation(s) {unknown}; "
-                f"the observations are {sorted(known)}"
-            )
+    unknown = sorted(set(uses) - known)
+    if unknown:
+        raise ValueError(
+            f"check {check_id} uses unknown observation(s) {unknown}; "
+            f"the observations are {sorted(known)}"
+        )
 
 
 def select(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[Check]:
